@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import * as mod from "../../components/ciIdentity";
+import type { CiIdentityArgs } from "../../components/ciIdentity";
+import { FAKE_PROJECT_NUMBER, installMocks, ofType, promiseOf, settle, unwrapInput, type Registered } from "./mocks";
+
+const registered = installMocks();
+
+const POOL = "gcp:iam/workloadIdentityPool:WorkloadIdentityPool";
+const PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider";
+const ACCOUNT = "gcp:serviceaccount/account:Account";
+const SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember";
+const PROJECT_IAM = "gcp:projects/iAMMember:IAMMember";
+const REGISTRY_IAM = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember";
+const BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember";
+const KMS_IAM = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember";
+const KEY = "gcp:serviceaccount/key:Key";
+
+function under(prefix: string, type: string): Registered[] {
+  return ofType(registered, type).filter((r) => r.name.startsWith(`${prefix}-`));
+}
+
+function prodArgs(overrides: Partial<CiIdentityArgs> = {}): CiIdentityArgs {
+  return {
+    project: "acme-facilitator-prod",
+    poolId: "github-prod",
+    providerId: "github",
+    repository: "acme/facilitator-deploy",
+    repositoryId: 812345678,
+    repositoryOwnerId: 4321,
+    bindEnvironments: true,
+    deployer: {
+      accountId: "ci-deploy-prod",
+      environment: "production",
+      projectRoles: ["roles/container.developer"],
+      registryRole: "roles/artifactregistry.reader",
+      stateBucketRole: "roles/storage.objectUser",
+      secretsKeyRole: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+    },
+    previewer: {
+      accountId: "ci-preview-prod",
+      environment: "production-preview",
+      projectRoles: ["roles/container.viewer"],
+      registryRole: "roles/artifactregistry.reader",
+      stateBucketRole: "roles/storage.objectViewer",
+      secretsKeyRole: "roles/cloudkms.cryptoKeyDecrypter",
+    },
+    registry: { project: "acme-facilitator-staging", location: "europe-west1", repositoryId: "facilitator" },
+    stateBucket: "acme-pulumi-state",
+    secretsKmsKey: "projects/acme-ops/locations/global/keyRings/pulumi/cryptoKeys/prod",
+    ...overrides,
+  };
+}
+
+describe("githubAttributeCondition", () => {
+  it("binds the repository and its owner by numeric id", () => {
+    expect(mod.githubAttributeCondition(812345678, 4321)).toBe(
+      "assertion.repository_id == '812345678' && assertion.repository_owner_id == '4321'",
+    );
+  });
+  it("optionally requires one of the given GitHub environments (sorted, deterministic)", () => {
+    expect(mod.githubAttributeCondition(1, 2, ["production-preview", "production"])).toBe(
+      "assertion.repository_id == '1' && assertion.repository_owner_id == '2' && " +
+        "(assertion.environment == 'production' || assertion.environment == 'production-preview')",
+    );
+  });
+});
+
+describe("CiIdentity", () => {
+  it("prod: pool + GitHub OIDC provider whose condition names the repository ids and the production environments", async () => {
+    const identity = new mod.CiIdentity("prod-ci", prodArgs());
+    expect(await promiseOf(identity.workloadIdentityProvider)).toBe(
+      `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-prod/providers/github`,
+    );
+    await settle(registered);
+
+    const [pool] = under("prod-ci", POOL);
+    expect(pool.inputs).toMatchObject({ project: "acme-facilitator-prod", workloadIdentityPoolId: "github-prod" });
+    const [provider] = under("prod-ci", PROVIDER);
+    expect(provider.inputs.oidc).toEqual({ issuerUri: "https://token.actions.githubusercontent.com" });
+    const condition = String(provider.inputs.attributeCondition);
+    expect(condition).toContain("assertion.repository_id == '812345678'");
+    expect(condition).toContain("assertion.repository_owner_id == '4321'");
+    expect(condition).toContain("assertion.environment == 'production'");
+    expect(provider.inputs.attributeMapping).toMatchObject({
+      "google.subject": "assertion.sub",
+      "attribute.environment": "assertion.environment",
+      "attribute.repository_id": "assertion.repository_id",
+    });
+  });
+
+  it("prod: each service account is impersonable only from its own GitHub environment, with only its roles", async () => {
+    const identity = new mod.CiIdentity("prod-ci2", prodArgs({ poolId: "github-prod-2" }));
+    expect(await promiseOf(identity.deployerEmail)).toBe("ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
+    expect(await promiseOf(identity.previewerEmail!)).toBe("ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
+    await settle(registered);
+
+    expect(under("prod-ci2", ACCOUNT).map((a) => a.inputs.accountId).sort()).toEqual(["ci-deploy-prod", "ci-preview-prod"]);
+    const wif = under("prod-ci2", SA_IAM).map((b) => [b.inputs.serviceAccountId, b.inputs.role, b.inputs.member]);
+    const poolName = `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-prod-2`;
+    expect(wif.sort()).toEqual([
+      [
+        "projects/acme-facilitator-prod/serviceAccounts/ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com",
+        "roles/iam.workloadIdentityUser",
+        `principalSet://iam.googleapis.com/${poolName}/attribute.environment/production`,
+      ],
+      [
+        "projects/acme-facilitator-prod/serviceAccounts/ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com",
+        "roles/iam.workloadIdentityUser",
+        `principalSet://iam.googleapis.com/${poolName}/attribute.environment/production-preview`,
+      ],
+    ]);
+    // no wildcard principals anywhere
+    expect(wif.every(([, , member]) => !String(member).includes("*"))).toBe(true);
+
+    const grants = [...under("prod-ci2", PROJECT_IAM), ...under("prod-ci2", REGISTRY_IAM), ...under("prod-ci2", BUCKET_IAM), ...under("prod-ci2", KMS_IAM)]
+      .map((g) => `${String(g.inputs.member).split(":")[1].split("@")[0]} ${String(g.inputs.role)}`)
+      .sort();
+    expect(grants).toEqual([
+      "ci-deploy-prod roles/artifactregistry.reader",
+      "ci-deploy-prod roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      "ci-deploy-prod roles/container.developer",
+      "ci-deploy-prod roles/storage.objectUser",
+      "ci-preview-prod roles/artifactregistry.reader",
+      "ci-preview-prod roles/cloudkms.cryptoKeyDecrypter",
+      "ci-preview-prod roles/container.viewer",
+      "ci-preview-prod roles/storage.objectViewer",
+    ]);
+    const [registryGrant] = under("prod-ci2-deployer", REGISTRY_IAM);
+    expect(registryGrant.inputs).toMatchObject({ project: "acme-facilitator-staging", location: "europe-west1", repository: "facilitator" });
+  });
+
+  it("staging: the condition binds the repository but not an environment; the deployer may write the registry", async () => {
+    const identity = new mod.CiIdentity("stg-ci", {
+      ...prodArgs(),
+      project: "acme-facilitator-staging",
+      poolId: "github-staging",
+      bindEnvironments: false,
+      deployer: { accountId: "ci-deploy-staging", environment: "staging", projectRoles: ["roles/container.developer"], registryRole: "roles/artifactregistry.writer" },
+      previewer: undefined,
+      stateBucket: undefined,
+      secretsKmsKey: undefined,
+    });
+    await promiseOf(identity.workloadIdentityProvider);
+    await settle(registered);
+    const [provider] = under("stg-ci", PROVIDER);
+    expect(provider.inputs.attributeCondition).toBe("assertion.repository_id == '812345678' && assertion.repository_owner_id == '4321'");
+    expect(under("stg-ci", REGISTRY_IAM).map((g) => g.inputs.role)).toEqual(["roles/artifactregistry.writer"]);
+    expect(identity.previewerEmail).toBeUndefined();
+  });
+
+  it("creates no service-account key unless opted in", async () => {
+    const identity = new mod.CiIdentity("nokey-ci", prodArgs({ poolId: "github-nokey" }));
+    await promiseOf(identity.workloadIdentityProvider);
+    await settle(registered);
+    expect(under("nokey-ci", KEY)).toHaveLength(0);
+    expect(identity.deployerKeyJson).toBeUndefined();
+  });
+
+  it("opt-in key: one key for the deployer only, exposed as secret JSON", async () => {
+    const identity = new mod.CiIdentity("key-ci", prodArgs({ poolId: "github-key", createDeployerKey: true }));
+    const json = await promiseOf(identity.deployerKeyJson!);
+    expect(JSON.parse(json)).toMatchObject({ type: "service_account" });
+    const { isSecret } = await import("@pulumi/pulumi");
+    expect(await isSecret(identity.deployerKeyJson!)).toBe(true);
+    await settle(registered);
+    const keys = under("key-ci", KEY);
+    expect(keys).toHaveLength(1);
+    expect(keys[0].inputs.serviceAccountId).toContain("ci-deploy-prod@");
+    expect(unwrapInput(keys[0].inputs.serviceAccountId).secret).toBe(false);
+  });
+
+  describe("rejects bad input with the field and the fix", () => {
+    it.each([
+      [{ poolId: "gh" }, /poolId "gh" must be 4-32 characters/],
+      [{ poolId: "gcp-github" }, /not starting with "gcp-"/],
+      [{ repository: "just-a-name" }, /repository "just-a-name" must be "owner\/name"/],
+      [{ repositoryId: 0 }, /repositoryId must be the positive numeric id GitHub reports \(`gh api repos\/acme\/facilitator-deploy/],
+      [{ deployer: { accountId: "CI", environment: "production", projectRoles: [] } }, /service account id "CI" must be 6-30 characters/],
+      [{ deployer: { accountId: "ci-deploy-prod", environment: "production", projectRoles: ["owner"] } }, /"owner" is not an IAM role name/],
+      [{ previewer: { accountId: "ci-preview-prod", environment: "production", projectRoles: [] } }, /must use different GitHub environments/],
+      [{ registry: undefined }, /a registryRole is set but no registry is given/],
+      [{ secretsKmsKey: undefined }, /a secretsKeyRole is set but no secretsKmsKey is given/],
+    ] as [Partial<CiIdentityArgs>, RegExp][])("%#", (overrides, message) => {
+      expect(() => new mod.CiIdentity(`bad-${Math.random()}`, prodArgs(overrides))).toThrow(message);
+    });
+  });
+});
