@@ -1,0 +1,23 @@
+// The facilitator's policy pack: the invariants of DESIGN.md ("Security model" and the release
+// flow) as code. This module only lists the policies, so tests and tools can run them without
+// the policy server; `pack.ts` hands the same array to `new PolicyPack`.
+import type { Policies } from "@pulumi/policy";
+import { prodAvailability } from "./availability";
+import { productionEnvironmentProtected } from "./github";
+import { wifAttributeCondition } from "./identity";
+import { imagesByDigest } from "./images";
+import { dockerContainerHardening, podHardening } from "./podSecurity";
+import { registryImmutableTags } from "./registry";
+import { noLiteralSecrets, secretsViaSecretKeyRef } from "./secrets";
+
+export const policies: Policies = [
+  imagesByDigest,
+  noLiteralSecrets,
+  secretsViaSecretKeyRef,
+  podHardening,
+  dockerContainerHardening,
+  registryImmutableTags,
+  productionEnvironmentProtected,
+  wifAttributeCondition,
+  prodAvailability,
+];

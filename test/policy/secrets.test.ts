@@ -1,0 +1,119 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { runPolicies } from "../../policy/run";
+import { isSecretName, noLiteralSecrets, secretLookingValue, secretsViaSecretKeyRef } from "../../policy/secrets";
+import { deployment, dockerContainer, main, resource } from "./fixtures";
+
+// Secret-looking values are generated here, never committed: a random 32-byte key stands in for
+// a private key (same shape as an anvil dev key), tokens are assembled from harmless parts.
+const privateKey = `0x${randomBytes(32).toString("hex")}`;
+const apiKey = `${randomBytes(12).toString("hex")}Zq`; // 26 chars, letters and digits
+const githubToken = `ghp_${"A1b2C3d4E5".repeat(4)}`;
+
+describe("secret-looking values", () => {
+  it.each([
+    [privateKey, "a hex private key"],
+    [privateKey.slice(2), "a hex private key"],
+    [`https://polygon-amoy.g.alchemy.com/v2/${apiKey}`, "an API key in a URL path"],
+    [`https://rpc.example.com/?apikey=${apiKey}`, 'a "apikey" query parameter in a URL'],
+    ["https://user:hunter2@rpc.example.com", "credentials in a URL"],
+    [githubToken, "a GitHub token"],
+    ["-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----", "a PEM private key"],
+    [Array.from({ length: 12 }, () => "abandon").join(" "), "a mnemonic seed phrase"],
+  ])("recognises %s as %s", (value, what) => {
+    expect(secretLookingValue(value)).toBe(what);
+  });
+
+  it.each([
+    "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582", // USDC on Amoy: an address, not a key
+    "https://rpc-amoy.polygon.technology",
+    "https://amoy.polygonscan.com/address/0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582",
+    "5401",
+    "false",
+    "info",
+  ])("leaves %s alone", (value) => {
+    expect(secretLookingValue(value)).toBeUndefined();
+  });
+
+  it.each([
+    ["FACILITATOR_PRIVATE_KEY", true],
+    ["AMOY_RPC_URL", true],
+    ["GITHUB_TOKEN", true],
+    ["API_KEY", true],
+    ["PRIVATE_KEY_FILE", false],
+    ["AMOY_USDC_ADDRESS", false],
+    ["REAL_SETTLE", false],
+    ["TOKENIZER_MODE", false],
+  ])("env name %s is secret: %s", (name, secret) => {
+    expect(isSecretName(name)).toBe(secret);
+  });
+});
+
+describe("no-literal-secrets", () => {
+  it("passes a Deployment whose secrets come from secretKeyRef", async () => {
+    expect(await runPolicies([noLiteralSecrets], [deployment()])).toEqual([]);
+  });
+
+  it("rejects a literal private key in any env var, without echoing it", async () => {
+    const violations = await runPolicies(
+      [noLiteralSecrets],
+      [deployment((pod) => main(pod).env?.push({ name: "SIGNER", value: privateKey }))],
+    );
+    expect(violations).toHaveLength(1);
+    expect(violations[0]?.message).toMatch(/container "facilitator" env SIGNER holds a literal value that looks like a hex private key/);
+    expect(violations[0]?.message).not.toContain(privateKey.slice(2, 20));
+  });
+
+  it("rejects an RPC URL with its API key in a docker Container's env", async () => {
+    const violations = await runPolicies(
+      [noLiteralSecrets],
+      [dockerContainer((c) => (c.envs = [`AMOY_RPC_URL=https://polygon-amoy.g.alchemy.com/v2/${apiKey}`]))],
+    );
+    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/docker container env AMOY_RPC_URL .* API key in a URL path/)]);
+    expect(await runPolicies([noLiteralSecrets], [dockerContainer()])).toEqual([]);
+  });
+
+  it("rejects a token in a ConfigMap", async () => {
+    const configMap = (data: Record<string, string>) => resource("kubernetes:core/v1:ConfigMap", "settings", { data });
+    expect(await runPolicies([noLiteralSecrets], [configMap({ LOG_LEVEL: "info" })])).toEqual([]);
+    expect(await runPolicies([noLiteralSecrets], [configMap({ GH: githubToken })])).toHaveLength(1);
+  });
+});
+
+describe("secrets-via-secret-key-ref", () => {
+  it("passes secret env vars read through secretKeyRef", async () => {
+    expect(await runPolicies([secretsViaSecretKeyRef], [deployment()])).toEqual([]);
+  });
+
+  it("rejects a secret env var given as a literal value, even a harmless-looking one", async () => {
+    const violations = await runPolicies(
+      [secretsViaSecretKeyRef],
+      [deployment((pod) => (main(pod).env = [{ name: "AMOY_RPC_URL", value: "https://rpc-amoy.polygon.technology" }]))],
+    );
+    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/env AMOY_RPC_URL is a secret but is not read from a Kubernetes Secret/)]);
+  });
+
+  it("rejects a secret read from a ConfigMap", async () => {
+    const violations = await runPolicies(
+      [secretsViaSecretKeyRef],
+      [deployment((pod) => (main(pod).env = [{ name: "FACILITATOR_PRIVATE_KEY", valueFrom: { configMapKeyRef: { name: "settings", key: "k" } } }]))],
+    );
+    expect(violations).toHaveLength(1);
+  });
+
+  it("rejects envFrom.secretRef and Secret volumes", async () => {
+    const violations = await runPolicies(
+      [secretsViaSecretKeyRef],
+      [
+        deployment((pod) => {
+          main(pod).envFrom = [{ secretRef: { name: "facilitator-env" } }];
+          pod.volumes = [{ name: "keys", secret: { secretName: "facilitator-env" } }];
+        }),
+      ],
+    );
+    expect(violations.map((v) => v.message)).toEqual([
+      expect.stringMatching(/imports every key of Secret "facilitator-env" with envFrom/),
+      expect.stringMatching(/volume "keys" mounts a Secret as files/),
+    ]);
+  });
+});
