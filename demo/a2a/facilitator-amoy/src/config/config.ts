@@ -1,0 +1,141 @@
+// Config layer: environment variables → one typed, validated Config.
+// Every problem becomes one line that names the variable and the fix; the private key's value is
+// never part of any message (and neither is the RPC URL's path/query, which often holds an API token).
+import { z } from "zod";
+import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+/** Polygon Amoy, the only chain this facilitator settles on. */
+export const AMOY_CHAIN_ID = 80002;
+/** Circle's USDC on Polygon Amoy. */
+export const CIRCLE_AMOY_USDC: Address = "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582";
+export const DEFAULT_PORT = 5401;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** Settlement wallet key. Never log, print or return it. */
+  readonly privateKey: Hex;
+  readonly rpcUrl: string;
+  readonly usdcAddress: Address;
+  /** false: /settle verifies and simulates with eth_call, and never broadcasts. */
+  readonly realSettle: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  /** Bound on each JSON-RPC request. */
+  readonly rpcTimeoutMs: number;
+  /** How long /settle waits for the receipt before answering settlement_pending with the hash. */
+  readonly settleTimeoutMs: number;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+const boolean = (name: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ["true", "false", "1", "0"].includes(v), (v) => ({ message: `${name} must be true or false (got "${shown(v)}")` }))
+    .transform((v) => v === "true" || v === "1");
+
+const integer = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, (v) => ({
+      message: `${name} must be an integer from ${min} to ${max} (got "${shown(v)}")`,
+    }))
+    .transform(Number);
+
+const schema = z.object({
+  FACILITATOR_PRIVATE_KEY: z
+    .string({ required_error: "FACILITATOR_PRIVATE_KEY is required: set it to the settlement wallet's private key (0x + 64 hex characters)" })
+    .trim()
+    .refine(isValidPrivateKey, "FACILITATOR_PRIVATE_KEY is not a valid secp256k1 private key: expected 0x followed by 64 hex characters (value not shown)")
+    .transform((v) => v as Hex),
+  AMOY_RPC_URL: z
+    .string({ required_error: "AMOY_RPC_URL is required: set it to a Polygon Amoy JSON-RPC endpoint (http:// or https://)" })
+    .trim()
+    .refine(isHttpUrl, "AMOY_RPC_URL must be an http:// or https:// URL of a Polygon Amoy JSON-RPC endpoint"),
+  AMOY_USDC_ADDRESS: z
+    .string()
+    .trim()
+    .refine((v) => isAddress(v, { strict: false }), (v) => ({
+      message: `AMOY_USDC_ADDRESS must be a 0x-prefixed 20-byte hex address (got "${shown(v)}"); leave it unset for Circle's Amoy USDC`,
+    }))
+    .transform((v) => getAddress(v))
+    .default(CIRCLE_AMOY_USDC),
+  REAL_SETTLE: boolean("REAL_SETTLE").default("false"),
+  HOST: z.string().trim().min(1, "HOST must not be empty (default 0.0.0.0)").default("0.0.0.0"),
+  PORT: integer("PORT", 1, 65535).default(String(DEFAULT_PORT)),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v), (v) => ({
+      message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got "${shown(v)}")`,
+    }))
+    .default("info"),
+  RPC_TIMEOUT_MS: integer("RPC_TIMEOUT_MS", 100, 120_000).default("10000"),
+  SETTLE_TIMEOUT_MS: integer("SETTLE_TIMEOUT_MS", 100, 600_000).default("60000"),
+});
+
+/** Reads and validates the environment. Empty strings count as unset. */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((issue) => issue.message) };
+  }
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      privateKey: e.FACILITATOR_PRIVATE_KEY,
+      rpcUrl: e.AMOY_RPC_URL,
+      usdcAddress: e.AMOY_USDC_ADDRESS,
+      realSettle: e.REAL_SETTLE,
+      host: e.HOST,
+      port: e.PORT,
+      logLevel: e.LOG_LEVEL as LogLevel,
+      rpcTimeoutMs: e.RPC_TIMEOUT_MS,
+      settleTimeoutMs: e.SETTLE_TIMEOUT_MS,
+    },
+  };
+}
+
+/** The RPC URL without path, query or credentials: safe to log (API tokens live in those parts). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return "<invalid url>";
+  }
+}
+
+/** Echo of a non-secret value, bounded so a pasted blob cannot flood the log. */
+function shown(value: string): string {
+  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
+}
+
+function isValidPrivateKey(value: string): boolean {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) return false;
+  try {
+    privateKeyToAccount(value as Hex); // rejects 0 and values ≥ the curve order
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.host !== "";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,122 @@
+// HTTP layer: the standard x402 facilitator API on Fastify.
+// Maps x402-layer outcomes to HTTP: verdicts (valid or not) are 200, malformed requests 4xx with a
+// message naming the problem, "RPC unavailable" 503 with Retry-After. Logs one line per request.
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
+import type { Logger } from "pino";
+import type { Facilitator, Outcome } from "../x402/facilitator.js";
+import type { FacilitatorRequest } from "../x402/payment.js";
+import { paymentRequestBody } from "./schemas.js";
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const RETRY_AFTER_SECONDS = 2;
+const ROUTES = "GET /supported, GET /healthz, POST /verify, POST /settle";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The verdict's reason code, for the request log line. */
+    x402Reason?: string;
+  }
+}
+
+export interface ServerOptions {
+  readonly facilitator: Facilitator;
+  readonly logger: Logger;
+}
+
+export function buildServer({ facilitator, logger }: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Strict types: "2" is not 2. Keep unknown fields (x402 extensions) untouched.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    schemaErrorFormatter: (errors, dataVar) => {
+      const e = errors[0]!;
+      const where = `${dataVar}${e.instancePath}`;
+      const allowed = Array.isArray(e.params?.allowedValues) ? `: ${e.params.allowedValues.join(", ")}` : "";
+      return new Error(`${where} ${e.message ?? "is invalid"}${allowed}`);
+    },
+  }) as unknown as FastifyInstance;
+
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "(no route)",
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        ...(request.x402Reason ? { reason: request.x402Reason } : {}),
+      },
+      "request",
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      return reply.code(400).send({ error: "invalid_request", message: error.message });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ error: clientErrorCode(error), message: clientErrorMessage(error) });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return reply.code(500).send({ error: "internal_error", message: "internal error; see the facilitator's logs" });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}; this facilitator serves ${ROUTES}` }),
+  );
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  app.get("/supported", async () => facilitator.supported);
+
+  app.post<{ Body: FacilitatorRequest }>("/verify", { schema: { body: paymentRequestBody } }, async (request, reply) => {
+    const outcome = await facilitator.verify(request.body);
+    if (outcome.ok) request.x402Reason = outcome.value.invalidReason;
+    return send(reply, outcome);
+  });
+
+  app.post<{ Body: FacilitatorRequest }>("/settle", { schema: { body: paymentRequestBody } }, async (request, reply) => {
+    const outcome = await facilitator.settle(request.body);
+    if (outcome.ok) request.x402Reason = outcome.value.errorReason;
+    return send(reply, outcome);
+  });
+
+  return app;
+}
+
+function send<T>(reply: FastifyReply, outcome: Outcome<T>): FastifyReply {
+  if (outcome.ok) return reply.code(200).send(outcome.value);
+  reply.request.x402Reason = outcome.error.kind;
+  return reply
+    .code(503)
+    .header("retry-after", String(RETRY_AFTER_SECONDS))
+    .send({ error: outcome.error.kind, message: `the Polygon Amoy RPC is unavailable (${outcome.error.message}); retry later` });
+}
+
+function clientErrorCode(error: FastifyError): string {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return "payload_too_large";
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return "unsupported_media_type";
+    default:
+      return "invalid_request";
+  }
+}
+
+function clientErrorMessage(error: FastifyError): string {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return `request body is larger than ${BODY_LIMIT_BYTES} bytes`;
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return "send the body as JSON with Content-Type: application/json";
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return "the body is empty; send {x402Version, paymentPayload, paymentRequirements} as JSON";
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return `the body is not valid JSON (${error.message})`;
+    default:
+      return error.message;
+  }
+}

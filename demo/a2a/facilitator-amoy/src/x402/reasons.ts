@@ -1,0 +1,21 @@
+// Reason codes in invalidReason / errorReason. Where @x402/evm has a code for a case we detect
+// ourselves, we use its exact string so clients see one vocabulary.
+
+// Our own, for what the scheme library never sees (routing happens before it).
+export const UNSUPPORTED_SCHEME = "unsupported_scheme";
+export const UNSUPPORTED_NETWORK = "unsupported_network";
+export const UNSUPPORTED_ASSET = "unsupported_asset";
+export const SIGNER_INSUFFICIENT_FUNDS = "facilitator_signer_insufficient_funds";
+export const TRANSACTION_REJECTED = "transaction_rejected";
+
+// Same strings as @x402/evm (its constants are not exported).
+export const UNSUPPORTED_PAYLOAD_TYPE = "unsupported_payload_type";
+export const SIMULATION_FAILED = "invalid_exact_evm_transaction_simulation_failed";
+export const NONCE_ALREADY_USED = "invalid_exact_evm_nonce_already_used";
+export const INSUFFICIENT_BALANCE = "invalid_exact_evm_insufficient_balance";
+export const TOKEN_NAME_MISMATCH = "invalid_exact_evm_token_name_mismatch";
+export const TOKEN_VERSION_MISMATCH = "invalid_exact_evm_token_version_mismatch";
+export const TRANSACTION_FAILED = "invalid_exact_evm_transaction_failed";
+export const TRANSFER_EVENT_MISMATCH = "invalid_exact_evm_transfer_event_mismatch";
+/** Broadcast, receipt not seen in time: retry the same settle to pick up the same transaction. */
+export const SETTLEMENT_PENDING = "settlement_pending";
