@@ -1,0 +1,205 @@
+// Pure parts of monitoring: the metric names the facilitator exports (the contract with the
+// service, see /work/notes/metrics-contract.md), the PromQL of each alert and the dashboard JSON.
+// No resources here, so all of it is unit-tested without mocks.
+
+/** Prometheus metric names and label values exported by the facilitator on :5401/metrics. */
+export const METRICS = {
+  /** counter {route, method, status} — every HTTP response. */
+  httpRequests: "facilitator_http_requests_total",
+  /** histograms (seconds) of POST /verify and POST /settle handling. */
+  verifyDuration: "facilitator_verify_duration_seconds",
+  settleDuration: "facilitator_settle_duration_seconds",
+  /** counter {outcome, reason} — settle attempts by result. */
+  settlements: "facilitator_settlements_total",
+  /** gauge — settlements submitted and not yet final. */
+  settlementsInFlight: "facilitator_settlements_in_flight",
+  /** gauge {signer} — the signer's native (POL) balance in wei. */
+  signerBalance: "facilitator_signer_balance_wei",
+  /** gauge — 1 when /readyz would answer 200 (RPC reachable, chain id right, signer funded), else 0. */
+  ready: "facilitator_ready",
+} as const;
+
+/** `outcome` label value of a settlement that failed (the others: success, duplicate, simulated). */
+export const SETTLE_FAILURE_OUTCOME = "failure";
+
+const WEI_PER_POL = 10n ** 18n;
+
+/** "0.5" POL → "500000000000000000" wei, exactly (no float rounding). */
+export function polToWei(pol: string): string {
+  const match = /^(\d+)(?:\.(\d{1,18}))?$/.exec(pol.trim());
+  if (!match) throw new Error(`"${pol}" is not an amount of POL: use a decimal number like 0.5 (at most 18 decimals).`);
+  const [, whole = "0", fraction = ""] = match;
+  return (BigInt(whole) * WEI_PER_POL + BigInt(fraction.padEnd(18, "0"))).toString();
+}
+
+export interface AlertThresholds {
+  /** Fraction of responses that are 5xx over 5 minutes above which to alert (0.05 = 5%). */
+  errorRatio: number;
+  /** Failed settlements within 15 minutes above which to alert. */
+  settleFailures: number;
+  /** Signer balance in POL (decimal string) below which to alert. */
+  minSignerBalancePol: string;
+}
+
+export interface AlertRule {
+  /** Short stable id (resource name suffix and Prometheus alert name). */
+  id: string;
+  title: string;
+  severity: "CRITICAL" | "ERROR" | "WARNING";
+  query: string;
+  /** How long the query must hold before the alert fires. */
+  duration: string;
+  /** What the on-call engineer should look at first (markdown). */
+  runbook: string;
+}
+
+function selector(namespace: string, extra = ""): string {
+  return `{namespace="${namespace}"${extra}}`;
+}
+
+/** The four alert rules of one stack, with thresholds filled in. */
+export function alertRules(namespace: string, replicas: number, t: AlertThresholds): AlertRule[] {
+  const ns = selector(namespace);
+  const percent = `${+(t.errorRatio * 100).toFixed(2)}%`;
+  return [
+    {
+      id: "http-5xx-ratio",
+      title: `5xx responses above ${percent}`,
+      severity: "ERROR",
+      query:
+        `sum(rate(${METRICS.httpRequests}${selector(namespace, ',status=~"5.."')}[5m]))` +
+        ` / sum(rate(${METRICS.httpRequests}${ns}[5m])) > ${t.errorRatio}`,
+      duration: "300s",
+      runbook:
+        `More than ${percent} of the facilitator's responses in namespace \`${namespace}\` were 5xx for 5 minutes.\n\n` +
+        "Check the dashboard's errors-by-route chart, then the pod logs (`kubectl logs -n " + namespace + " -l app.kubernetes.io/name=facilitator`). " +
+        "RPC outages show up as 5xx on /verify and /settle together.",
+    },
+    {
+      id: "settle-failures",
+      title: `More than ${t.settleFailures} failed settlements in 15 minutes`,
+      severity: "ERROR",
+      query: `sum(increase(${METRICS.settlements}${selector(namespace, `,outcome="${SETTLE_FAILURE_OUTCOME}"`)}[15m])) > ${t.settleFailures}`,
+      duration: "0s",
+      runbook:
+        `Settlements are failing on chain or at the RPC in namespace \`${namespace}\`.\n\n` +
+        "The dashboard's settlements-by-outcome chart splits failures by `reason`; a low signer balance or a nonce problem shows there first.",
+    },
+    {
+      id: "readiness",
+      title: `Fewer than ${replicas} facilitator pod(s) ready`,
+      severity: "CRITICAL",
+      // `or vector(0)`: no ready pod at all (or no scrape) counts as zero instead of "no data".
+      query: `(count(${METRICS.ready}${ns} == 1) or vector(0)) < ${replicas}`,
+      duration: "300s",
+      runbook:
+        `Fewer than ${replicas} pod(s) in namespace \`${namespace}\` have reported ready for 5 minutes.\n\n` +
+        "/readyz fails when the RPC is unreachable, the chain id is wrong or the signer is unfunded: `kubectl describe pods -n " + namespace + "` shows which.",
+    },
+    {
+      id: "signer-balance",
+      title: `Signer gas balance below ${t.minSignerBalancePol} POL`,
+      severity: "WARNING",
+      query: `min by (signer) (${METRICS.signerBalance}${ns}) < ${polToWei(t.minSignerBalancePol)}`,
+      duration: "300s",
+      runbook:
+        `The facilitator signer in namespace \`${namespace}\` holds less than ${t.minSignerBalancePol} POL for gas.\n\n` +
+        "Fund the signer address (the `signer` label) before settlements start failing; /readyz turns unready when it is empty.",
+    },
+  ];
+}
+
+/** JSON with object keys sorted at every level, so equal content is byte-identical (no preview diff). */
+export function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+interface Chart {
+  title: string;
+  yLabel: string;
+  /** A legend is set only for series without labels (quantiles, totals); labelled series show their labels. */
+  series: { query: string; legend?: string }[];
+  threshold?: { value: number; label: string };
+}
+
+function quantiles(metric: string, ns: string): Chart["series"] {
+  return [0.5, 0.95, 0.99].map((q) => ({
+    query: `histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket${ns}[5m])))`,
+    legend: `p${q * 100}`,
+  }));
+}
+
+/** The on-call dashboard of one stack: traffic, errors, latency, settlements, signer balance. */
+export function dashboardJson(stack: string, namespace: string, t: AlertThresholds): string {
+  const ns = selector(namespace);
+  const charts: Chart[] = [
+    {
+      title: "Requests by route (per second)",
+      yLabel: "req/s",
+      series: [{ query: `sum by (route) (rate(${METRICS.httpRequests}${ns}[5m]))` }],
+    },
+    {
+      title: "Errors by route and status (per second)",
+      yLabel: "req/s",
+      series: [
+        {
+          query: `sum by (route, status) (rate(${METRICS.httpRequests}${selector(namespace, ',status=~"4..|5.."')}[5m]))`,
+        },
+      ],
+    },
+    { title: "Verify latency (seconds)", yLabel: "s", series: quantiles(METRICS.verifyDuration, ns) },
+    { title: "Settle latency (seconds)", yLabel: "s", series: quantiles(METRICS.settleDuration, ns) },
+    {
+      title: "Settlements by outcome (per minute)",
+      yLabel: "settlements/min",
+      series: [
+        { query: `sum by (outcome, reason) (rate(${METRICS.settlements}${ns}[5m])) * 60` },
+        { query: `sum(${METRICS.settlementsInFlight}${ns})`, legend: "in flight" },
+      ],
+    },
+    {
+      title: "Signer gas balance (POL)",
+      yLabel: "POL",
+      series: [{ query: `min by (signer) (${METRICS.signerBalance}${ns}) / 1e18` }],
+      threshold: { value: Number(t.minSignerBalancePol), label: "alert threshold" },
+    },
+    {
+      title: "Ready pods",
+      yLabel: "pods",
+      series: [{ query: `sum(${METRICS.ready}${ns})`, legend: "ready" }],
+    },
+  ];
+  const width = 24;
+  const height = 16;
+  const tiles = charts.map((chart, i) => ({
+    xPos: (i % 2) * width,
+    yPos: Math.floor(i / 2) * height,
+    width,
+    height,
+    widget: {
+      title: chart.title,
+      xyChart: {
+        chartOptions: { mode: "COLOR" },
+        dataSets: chart.series.map((s) => ({
+          plotType: "LINE",
+          targetAxis: "Y1",
+          timeSeriesQuery: { prometheusQuery: s.query },
+          ...(s.legend ? { legendTemplate: s.legend } : {}),
+        })),
+        ...(chart.threshold
+          ? { thresholds: [{ label: chart.threshold.label, value: chart.threshold.value, color: "RED", direction: "BELOW", targetAxis: "Y1" }] }
+          : {}),
+        yAxis: { label: chart.yLabel, scale: "LINEAR" },
+      },
+    },
+  }));
+  return sortedJson({
+    displayName: `Facilitator (${stack})`,
+    labels: { facilitator: "", [`stack-${stack}`]: "" },
+    mosaicLayout: { columns: 48, tiles },
+  });
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { alertRules, dashboardJson, METRICS, polToWei, sortedJson, type AlertThresholds } from "../../components/monitoring-queries";
+
+const thresholds: AlertThresholds = { errorRatio: 0.05, settleFailures: 3, minSignerBalancePol: "0.5" };
+
+describe("polToWei", () => {
+  it.each([
+    ["0.5", "500000000000000000"],
+    ["1", "1000000000000000000"],
+    ["12.000000000000000001", "12000000000000000001"],
+    [" 0.05 ", "50000000000000000"],
+  ])("%s POL is %s wei", (pol, wei) => {
+    expect(polToWei(pol)).toBe(wei);
+  });
+
+  it.each(["-1", "1e18", "0.0000000000000000001", "", "one"])("rejects %j with the fix", (pol) => {
+    expect(() => polToWei(pol)).toThrow(/is not an amount of POL: use a decimal number like 0\.5/);
+  });
+});
+
+describe("alert rules", () => {
+  const rules = alertRules("facilitator-prod", 2, thresholds);
+
+  it("are the four signals, each scoped to the stack's namespace", () => {
+    expect(rules.map((r) => r.id)).toEqual(["http-5xx-ratio", "settle-failures", "readiness", "signer-balance"]);
+    for (const rule of rules) expect(rule.query).toContain('namespace="facilitator-prod"');
+  });
+
+  it("put the thresholds into the PromQL", () => {
+    const [errors, settles, readiness, balance] = rules;
+    expect(errors?.query).toBe(
+      `sum(rate(${METRICS.httpRequests}{namespace="facilitator-prod",status=~"5.."}[5m])) / sum(rate(${METRICS.httpRequests}{namespace="facilitator-prod"}[5m])) > 0.05`,
+    );
+    expect(errors?.title).toBe("5xx responses above 5%");
+    expect(settles?.query).toBe(`sum(increase(${METRICS.settlements}{namespace="facilitator-prod",outcome="failure"}[15m])) > 3`);
+    expect(readiness?.query).toBe(`(count(${METRICS.ready}{namespace="facilitator-prod"} == 1) or vector(0)) < 2`);
+    expect(balance?.query).toBe(`min by (signer) (${METRICS.signerBalance}{namespace="facilitator-prod"}) < 500000000000000000`);
+  });
+
+  it("carry a runbook that tells the on-call where to look", () => {
+    for (const rule of rules) expect(rule.runbook).toMatch(/facilitator-prod/);
+  });
+});
+
+describe("dashboard JSON", () => {
+  const json = dashboardJson("prod", "facilitator-prod", thresholds);
+  const dashboard = JSON.parse(json) as {
+    displayName: string;
+    mosaicLayout: { columns: number; tiles: { xPos: number; yPos: number; width: number; widget: { title: string; xyChart: { dataSets: { timeSeriesQuery: { prometheusQuery: string } }[]; thresholds?: { value: number }[] } } }[] };
+  };
+  const byTitle = Object.fromEntries(dashboard.mosaicLayout.tiles.map((t) => [t.widget.title, t.widget.xyChart]));
+  const queries = (title: string) => (byTitle[title]?.dataSets ?? []).map((d) => d.timeSeriesQuery.prometheusQuery);
+
+  it("is deterministic: sorted keys, same bytes every run", () => {
+    expect(json).toBe(sortedJson(JSON.parse(json)));
+    expect(dashboardJson("prod", "facilitator-prod", thresholds)).toBe(json);
+    expect(json.indexOf('"displayName"')).toBeLessThan(json.indexOf('"mosaicLayout"'));
+  });
+
+  it("shows requests and errors by route, latency, settlements by outcome and the signer balance", () => {
+    expect(dashboard.displayName).toBe("Facilitator (prod)");
+    expect(queries("Requests by route (per second)")).toEqual([`sum by (route) (rate(${METRICS.httpRequests}{namespace="facilitator-prod"}[5m]))`]);
+    expect(queries("Errors by route and status (per second)")[0]).toContain("sum by (route, status)");
+    expect(queries("Verify latency (seconds)")).toHaveLength(3);
+    expect(queries("Verify latency (seconds)")[1]).toBe(
+      `histogram_quantile(0.95, sum by (le) (rate(${METRICS.verifyDuration}_bucket{namespace="facilitator-prod"}[5m])))`,
+    );
+    expect(queries("Settle latency (seconds)")[2]).toContain(`${METRICS.settleDuration}_bucket`);
+    expect(queries("Settlements by outcome (per minute)")[0]).toContain("sum by (outcome, reason)");
+    expect(queries("Signer gas balance (POL)")).toEqual([`min by (signer) (${METRICS.signerBalance}{namespace="facilitator-prod"}) / 1e18`]);
+    expect(byTitle["Signer gas balance (POL)"]?.thresholds?.[0]?.value).toBe(0.5);
+  });
+
+  it("lays tiles out on the 48-column grid without overlap", () => {
+    const cells = dashboard.mosaicLayout.tiles.map((t) => `${t.xPos},${t.yPos}`);
+    expect(new Set(cells).size).toBe(cells.length);
+    for (const tile of dashboard.mosaicLayout.tiles) expect(tile.xPos + tile.width).toBeLessThanOrEqual(dashboard.mosaicLayout.columns);
+  });
+});
+
+describe("sortedJson", () => {
+  it("sorts keys at every depth and keeps array order", () => {
+    expect(sortedJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+  });
+});
