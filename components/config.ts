@@ -1,0 +1,239 @@
+// The stack config contract: every `facilitator:*` key, read once, validated, typed.
+// index.ts calls loadConfig(); components get plain typed sections and never read pulumi.Config.
+//
+// Keys are flat camelCase (so `pulumi config set --path 'facilitator:registryReaders[0]' …`
+// works for lists); `ghcr.owner` / `ghcr.token` keep the names the issue fixed (scalars, no --path).
+// Defaults live in one place, Pulumi.yaml's `config:` block, which the Pulumi CLI applies before
+// the program runs. Adding a concern = one interface, one read<Section>() and one line in readConfig().
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { ConfigReader, type RawConfig } from "./config-reader";
+
+export const CONFIG_NAMESPACE = "facilitator";
+/** Stacks that only promote: they deploy what staging built and never build themselves. */
+export const PROMOTE_ONLY_STACKS: readonly string[] = ["prod"];
+/** The facilitator listens here (DESIGN.md); fixed so probes, Service and policy agree. */
+export const FACILITATOR_PORT = 5401;
+
+export interface ImageConfig {
+  /** The release to run, `vX.Y.Z`: the single source of truth of what runs. */
+  tag: string;
+  /** Image name inside the repository, e.g. `x402-facilitator-amoy`. */
+  name: string;
+  /** Whether this stack may build and push a tag missing from the registry. */
+  build: boolean;
+  /** Optional second push target: ghcr.io/<owner>/<name>. */
+  ghcr?: { owner: string; token: pulumi.Output<string> };
+}
+
+export interface RegistryConfig {
+  project: string;
+  location: string;
+  repository: string;
+  /** This stack owns (creates) the Artifact Registry repository; other stacks only read it. */
+  create: boolean;
+  /** IAM members with roles/artifactregistry.writer (CI identities that push). */
+  writers: string[];
+  /** IAM members with roles/artifactregistry.reader (cluster node service accounts). */
+  readers: string[];
+  /** Untagged image versions older than this are deleted by the cleanup policy. */
+  untaggedRetentionDays: number;
+}
+
+/** What the facilitator process gets as environment. */
+export interface AppConfig {
+  privateKey: pulumi.Output<string>;
+  rpcUrl: pulumi.Output<string>;
+  usdcAddress: string;
+  realSettle: boolean;
+}
+
+export interface KubernetesConfig {
+  namespace: string;
+  replicas: number;
+  /** Kubeconfig contents (secret); unset means the ambient kubeconfig. */
+  kubeconfig?: pulumi.Output<string>;
+  /** Context inside the kubeconfig; unset means its current context. */
+  context?: string;
+  resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
+  /** Namespaces whose pods may reach the facilitator on its port (ingress controller, monitoring). */
+  ingressNamespaces: string[];
+  /** Where the RPC endpoint may be (egress), and its TCP port. */
+  rpcEgressCidrs: string[];
+  rpcPort: number;
+}
+
+export interface FacilitatorConfig {
+  stack: string;
+  image: ImageConfig;
+  registry: RegistryConfig;
+  app: AppConfig;
+  kubernetes: KubernetesConfig;
+}
+
+const SEMVER_TAG = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const IAM_MEMBER = /^(serviceAccount|user|group|domain|principal|principalSet):\S+$/;
+const CPU = /^(\d+m|\d+(\.\d+)?)$/;
+const MEMORY = /^\d+(Ki|Mi|Gi)$/;
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+
+function readImage(r: ConfigReader, stack: string): ImageConfig {
+  const tag = r.string("imageTag", { expected: "a semver release tag like v1.2.3", example: "v1.2.3", pattern: SEMVER_TAG });
+  const name = r.string("imageName", {
+    expected: "an image name (lowercase letters, digits, '-', '_', '.')",
+    example: "x402-facilitator-amoy",
+    pattern: /^[a-z0-9]+([._-][a-z0-9]+)*$/,
+  });
+  const build = r.boolean("build", { example: "false" });
+  if (build && PROMOTE_ONLY_STACKS.includes(stack)) {
+    r.problem("build", { expected: "false", example: "false" }, `stack ${stack} never builds: it deploys the digest staging built and pushed`);
+  }
+  const owner = r.optionalString("ghcr.owner", {
+    expected: "a GitHub user or organization name",
+    example: "my-org",
+    pattern: /^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$/,
+  });
+  const tokenSpec = { expected: "a GitHub token with write:packages", example: "<github token>" };
+  const token = r.optionalSecret("ghcr.token", { ...tokenSpec, valid: (v) => v.trim().length > 0 });
+  if (owner !== undefined && token === undefined) {
+    r.problem("ghcr.token", { ...tokenSpec, secret: true }, "it is not set but facilitator:ghcr.owner is");
+  }
+  return {
+    tag,
+    name,
+    build,
+    ...(owner !== undefined && token !== undefined ? { ghcr: { owner: owner.toLowerCase(), token: pulumi.secret(token) } } : {}),
+  };
+}
+
+function readRegistry(r: ConfigReader): RegistryConfig {
+  return {
+    project: r.string("registryProject", {
+      expected: "the GCP project id that holds the Artifact Registry repository",
+      example: "x402-facilitator-staging",
+      pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+    }),
+    location: r.string("registryLocation", {
+      expected: "an Artifact Registry location (a region like europe-west1, or us/europe/asia)",
+      example: "europe-west1",
+      pattern: /^([a-z]+-[a-z]+\d+|us|europe|asia)$/,
+    }),
+    repository: r.string("registryRepository", {
+      expected: "a repository id (lowercase letters, digits, '-')",
+      example: "facilitator",
+      pattern: /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    }),
+    create: r.boolean("registryCreate", { example: "true" }),
+    writers: r.list("registryWriters", {
+      expected: "a list of IAM members (serviceAccount:…, group:…, principalSet:…)",
+      example: "serviceAccount:ci-staging@x402-facilitator-staging.iam.gserviceaccount.com",
+      pattern: IAM_MEMBER,
+    }),
+    readers: r.list("registryReaders", {
+      expected: "a list of IAM members (the clusters' node service accounts)",
+      example: "serviceAccount:gke-nodes@x402-facilitator-prod.iam.gserviceaccount.com",
+      pattern: IAM_MEMBER,
+    }),
+    untaggedRetentionDays: r.integer("untaggedRetentionDays", { example: "14", min: 1, max: 365 }),
+  };
+}
+
+function readApp(r: ConfigReader): AppConfig {
+  const privateKey = r.secret("privateKey", {
+    expected: "the facilitator signer's private key, 0x followed by 64 hex digits",
+    example: "<0x… private key>",
+    valid: (v) => /^0x[0-9a-fA-F]{64}$/.test(v),
+  });
+  const rpcUrl = r.secret("rpcUrl", {
+    expected: "the Polygon Amoy JSON-RPC URL (https://…, may contain its API token)",
+    example: "<https://… rpc url>",
+    valid: isHttpUrl,
+  });
+  return {
+    privateKey: pulumi.secret(privateKey),
+    rpcUrl: pulumi.secret(rpcUrl),
+    usdcAddress: r.string("usdcAddress", {
+      expected: "the USDC token contract address, 0x followed by 40 hex digits",
+      example: "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582",
+      pattern: /^0x[0-9a-fA-F]{40}$/,
+    }),
+    realSettle: r.boolean("realSettle", { example: "false" }),
+  };
+}
+
+function readKubernetes(r: ConfigReader): KubernetesConfig {
+  const kubeconfig = r.optionalSecret("kubeconfig", {
+    expected: "the contents of a kubeconfig file (YAML)",
+    example: "kubeconfig.yaml",
+    fromFile: "kubeconfig.yaml",
+    valid: (v) => /\bclusters\s*:/.test(v),
+  });
+  const context = r.optionalString("kubeContext", {
+    expected: "a context name from the kubeconfig",
+    example: "gke_x402-facilitator-staging_europe-west1_facilitator",
+  });
+  return {
+    namespace: r.string("namespace", { expected: "a Kubernetes namespace name (DNS label)", example: "facilitator-staging", pattern: DNS_LABEL }),
+    replicas: r.integer("replicas", { example: "2", min: 1, max: 50 }),
+    ...(kubeconfig !== undefined ? { kubeconfig: pulumi.secret(kubeconfig) } : {}),
+    ...(context !== undefined ? { context } : {}),
+    resources: {
+      cpuRequest: r.string("cpuRequest", { expected: "a CPU quantity like 250m or 1", example: "250m", pattern: CPU }),
+      cpuLimit: r.string("cpuLimit", { expected: "a CPU quantity like 1000m or 1", example: "1", pattern: CPU }),
+      memoryRequest: r.string("memoryRequest", { expected: "a memory quantity like 256Mi", example: "256Mi", pattern: MEMORY }),
+      memoryLimit: r.string("memoryLimit", { expected: "a memory quantity like 512Mi", example: "512Mi", pattern: MEMORY }),
+    },
+    ingressNamespaces: r.list("ingressNamespaces", {
+      expected: "a list of namespace names allowed to call the facilitator",
+      example: "ingress-nginx",
+      pattern: DNS_LABEL,
+    }),
+    rpcEgressCidrs: r.list("rpcEgressCidrs", { expected: "a list of CIDRs where the RPC endpoint lives", example: "0.0.0.0/0", pattern: CIDR }),
+    rpcPort: r.integer("rpcPort", { example: "443", min: 1, max: 65535 }),
+  };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** Reads every section through `r` (problems accumulate in `r`). */
+export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
+  return {
+    stack,
+    image: readImage(r, stack),
+    registry: readRegistry(r),
+    app: readApp(r),
+    kubernetes: readKubernetes(r),
+  };
+}
+
+/**
+ * Pure: raw stack config → typed config, or a ConfigError listing every problem.
+ * `secretKeys` are the full keys Pulumi holds encrypted (a secret key stored in plain text is an error).
+ */
+export function parseConfig(stack: string, raw: RawConfig, secretKeys: Iterable<string>): FacilitatorConfig {
+  const reader = new ConfigReader(CONFIG_NAMESPACE, stack, raw, new Set(secretKeys));
+  const config = readConfig(reader, stack);
+  reader.done();
+  return config;
+}
+
+/** Reads the running stack's config. A bad config ends the run with the list of fixes, no stack trace. */
+export function loadConfig(): FacilitatorConfig {
+  const raw = runtimeConfig.allConfig();
+  // isConfigSecret is exported by the SDK but marked @internal (not in its .d.ts).
+  const { isConfigSecret } = runtimeConfig as unknown as { isConfigSecret: (key: string) => boolean };
+  const secretKeys = Object.keys(raw).filter((key) => isConfigSecret(key));
+  try {
+    return parseConfig(pulumi.getStack(), raw, secretKeys);
+  } catch (err) {
+    throw err instanceof Error && err.name === "ConfigError" ? new pulumi.RunError(err.message) : err;
+  }
+}

@@ -1,0 +1,216 @@
+// The facilitator on Kubernetes: namespace, secret env, hardened Deployment (image by digest),
+// Service, PodDisruptionBudget and NetworkPolicy. The cluster comes from the provider in `opts`.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { FACILITATOR_PORT } from "./config";
+
+export interface FacilitatorDeploymentArgs {
+  namespace: string;
+  /** Stack name: the `app.kubernetes.io/instance` label. */
+  instance: string;
+  /** `repository@sha256:…` */
+  imageRef: pulumi.Input<string>;
+  replicas: number;
+  privateKey: pulumi.Input<string>;
+  rpcUrl: pulumi.Input<string>;
+  usdcAddress: string;
+  realSettle: boolean;
+  cpuRequest: string;
+  cpuLimit: string;
+  memoryRequest: string;
+  memoryLimit: string;
+  /** Namespaces whose pods may call the facilitator. Empty: no ingress at all. */
+  ingressNamespaces: string[];
+  rpcEgressCidrs: string[];
+  rpcPort: number;
+}
+
+const APP = "x402-facilitator";
+const RUN_AS = 65532; // the distroless "nonroot" user the image runs as
+// The service drains in-flight settlements for up to 25 s after SIGTERM; preStop waits 5 s first
+// so endpoints are removed before shutdown starts. 45 s leaves margin before SIGKILL.
+const PRE_STOP_SECONDS = 5;
+export const TERMINATION_GRACE_SECONDS = 45;
+
+/** Cluster-internal and metadata ranges, excluded from "anywhere" egress. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
+
+/** Egress peers for the RPC: a catch-all CIDR never includes private or metadata-server addresses. */
+export function rpcEgressPeers(cidrs: readonly string[]): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
+  return [...cidrs].sort().map((cidr) => ({
+    ipBlock: cidr === "0.0.0.0/0" ? { cidr, except: PRIVATE_RANGES } : { cidr },
+  }));
+}
+
+export class FacilitatorDeployment extends pulumi.ComponentResource {
+  public readonly namespace: pulumi.Output<string>;
+  public readonly deploymentName: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+
+  constructor(name: string, args: FacilitatorDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("facilitator:index:FacilitatorDeployment", name, {}, opts);
+
+    const selector = { "app.kubernetes.io/name": APP, "app.kubernetes.io/instance": args.instance };
+    const labels = { ...selector, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "facilitator-deploy" };
+
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: args.namespace,
+          // The restricted Pod Security Standard: the cluster itself refuses a weaker pod here.
+          labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" },
+        },
+      },
+      { parent: this },
+    );
+    const namespace = ns.metadata.name;
+
+    // Auto-named on purpose: new secret values make a new Secret name, which rolls the pods.
+    const secret = new k8s.core.v1.Secret(
+      `${name}-env`,
+      {
+        metadata: { namespace, labels },
+        type: "Opaque",
+        stringData: { AMOY_RPC_URL: args.rpcUrl, FACILITATOR_PRIVATE_KEY: args.privateKey },
+      },
+      { parent: this },
+    );
+    const fromSecret = (key: string): k8s.types.input.core.v1.EnvVar => ({
+      name: key,
+      valueFrom: { secretKeyRef: { name: secret.metadata.name, key } },
+    });
+
+    const deployment = new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: { name: "facilitator", namespace, labels },
+        spec: {
+          replicas: args.replicas,
+          selector: { matchLabels: selector },
+          // Never below the desired count during a rollout: a new pod must be ready before an old one goes.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          minReadySeconds: 10,
+          template: {
+            metadata: { labels },
+            spec: {
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: RUN_AS,
+                runAsGroup: RUN_AS,
+                fsGroup: RUN_AS,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
+                topologyKey,
+                maxSkew: 1,
+                // Prefer spreading; never block a rollout on a small cluster.
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: selector },
+              })),
+              containers: [
+                {
+                  name: "facilitator",
+                  image: args.imageRef,
+                  imagePullPolicy: "IfNotPresent",
+                  ports: [{ name: "http", containerPort: FACILITATOR_PORT, protocol: "TCP" }],
+                  env: [
+                    fromSecret("FACILITATOR_PRIVATE_KEY"),
+                    fromSecret("AMOY_RPC_URL"),
+                    { name: "AMOY_USDC_ADDRESS", value: args.usdcAddress },
+                    { name: "REAL_SETTLE", value: String(args.realSettle) },
+                    { name: "PORT", value: String(FACILITATOR_PORT) },
+                  ],
+                  startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 30 },
+                  livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+                  readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 },
+                  resources: {
+                    requests: { cpu: args.cpuRequest, memory: args.memoryRequest },
+                    limits: { cpu: args.cpuLimit, memory: args.memoryLimit },
+                  },
+                  securityContext: {
+                    runAsNonRoot: true,
+                    allowPrivilegeEscalation: false,
+                    privileged: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                  },
+                  lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                },
+              ],
+              // The only writable path (read-only root filesystem).
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: "facilitator", namespace, labels },
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: [{ name: "http", port: FACILITATOR_PORT, targetPort: "http", protocol: "TCP" }],
+        },
+      },
+      { parent: this },
+    );
+
+    if (args.replicas >= 2) {
+      new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-pdb`,
+        {
+          metadata: { name: "facilitator", namespace, labels },
+          spec: {
+            maxUnavailable: 1,
+            selector: { matchLabels: selector },
+            // A crash-looping pod must not block node drains.
+            unhealthyPodEvictionPolicy: "AlwaysAllow",
+          },
+        },
+        { parent: this },
+      );
+    }
+
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-netpol`,
+      {
+        metadata: { name: "facilitator", namespace, labels },
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ["Ingress", "Egress"],
+          ingress:
+            args.ingressNamespaces.length === 0
+              ? []
+              : [
+                  {
+                    from: [...args.ingressNamespaces].sort().map((n) => ({
+                      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
+                    })),
+                    ports: [{ port: FACILITATOR_PORT, protocol: "TCP" }],
+                  },
+                ],
+          egress: [
+            // DNS to any address: kube-dns, or NodeLocal DNSCache on a link-local address.
+            { ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
+            { to: rpcEgressPeers(args.rpcEgressCidrs), ports: [{ port: args.rpcPort, protocol: "TCP" }] },
+          ],
+        },
+      },
+      { parent: this },
+    );
+
+    this.namespace = namespace;
+    this.deploymentName = deployment.metadata.name;
+    this.serviceName = service.metadata.name;
+    this.registerOutputs({ namespace: this.namespace, deploymentName: this.deploymentName, serviceName: this.serviceName });
+  }
+}

@@ -1,0 +1,12 @@
+// Deterministic fake values for tests. Nothing here is a real credential.
+import { createHash } from "node:crypto";
+
+/** anvil dev key (account #0 of anvil's well-known test mnemonic); a fake facilitator signer. */
+export const ANVIL_DEV_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/** A fake RPC URL with a fake token in it, to prove the token never leaks into plain inputs. */
+export const FAKE_RPC_URL = "https://rpc-amoy.example.invalid/v2/fake-rpc-token-0123456789";
+
+/** A stable `sha256:…` digest derived from a seed. */
+export function fakeDigest(seed: string): string {
+  return `sha256:${createHash("sha256").update(seed).digest("hex")}`;
+}

@@ -1,0 +1,185 @@
+// Pulumi mocks that behave like the providers where the program depends on it (auto-naming,
+// computed outputs, the Artifact Registry listing) and record every resource and invoke.
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { fakeDigest } from "./fakes";
+
+/** One image version in the fake Artifact Registry. */
+export interface RegistryImage {
+  /** `<location>-docker.pkg.dev/<project>/<repository>/<image>` */
+  repository: string;
+  tags: string[];
+  digest: string;
+}
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  urn: string;
+  /** URN of the parent resource ("" for none). */
+  parent: string;
+  custom: boolean;
+  /** Inputs as the provider receives them (secrets unwrapped). */
+  inputs: Record<string, unknown>;
+  /** State the mock returned (inputs plus simulated provider outputs). */
+  state: Record<string, unknown>;
+  /** Dotted paths of inputs the engine received marked secret (e.g. `stringData.AMOY_RPC_URL`). */
+  secretPaths: string[];
+  /** The provider reference (`urn::id`), if one was given explicitly or inherited. */
+  provider: string;
+}
+
+export interface RecordedInvoke {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
+export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown>;
+
+export const GET_DOCKER_IMAGES = "gcp:artifactregistry/getDockerImages:getDockerImages";
+export const GET_CLIENT_CONFIG = "gcp:organizations/getClientConfig:getClientConfig";
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function secretPaths(value: unknown, path: string, out: string[]): void {
+  if (value === null || typeof value !== "object") return;
+  const record = value as Record<string, unknown>;
+  if (record[SECRET_SIG_KEY] === SECRET_SIG) {
+    out.push(path);
+    return;
+  }
+  for (const [key, child] of Object.entries(record)) secretPaths(child, path === "" ? key : `${path}.${key}`, out);
+}
+
+function shortHash(value: string): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, 8);
+}
+
+interface SerializedRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvider(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> };
+}
+type Callback = (err: unknown, res: unknown) => void;
+interface PatchableMonitor {
+  registerResource(req: SerializedRequest, callback: Callback): Promise<void>;
+}
+
+export class FacilitatorMocks implements pulumi.runtime.Mocks {
+  readonly resources: RecordedResource[] = [];
+  readonly invokes: RecordedInvoke[] = [];
+  private readonly pending = new Map<string, { parent: string; provider: string; secretPaths: string[] }>();
+
+  constructor(
+    private readonly registry: readonly RegistryImage[] = [],
+    private readonly extraInvokes: Readonly<Record<string, InvokeHandler>> = {},
+  ) {}
+
+  /** Installs these mocks as the Pulumi runtime's monitor for `project`/`stack`. */
+  async install(project: string, stack: string): Promise<void> {
+    await pulumi.runtime.setMocks(this, project, stack, false);
+    // The mock monitor hands newResource() unwrapped inputs; look at the serialized request
+    // first to record which inputs the engine would receive as secrets, and each parent.
+    const monitor = settings.getMonitor() as unknown as PatchableMonitor;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      const paths: string[] = [];
+      secretPaths(req.getObject().toJavaScript(), "", paths);
+      this.pending.set(`${req.getType()}::${req.getName()}`, { parent: req.getParent(), provider: req.getProvider(), secretPaths: paths });
+      return register(req, callback);
+    };
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const inputs = args.inputs as Record<string, unknown>;
+    const state = { ...inputs, ...this.providerOutputs(args.type, args.name, inputs) };
+    const seen = this.pending.get(`${args.type}::${args.name}`);
+    this.pending.delete(`${args.type}::${args.name}`);
+    const parent = seen?.parent ?? "";
+    const parentType = parent === "" ? "" : parent.split("::")[2]!.split("$").pop()! + "$";
+    this.resources.push({
+      type: args.type,
+      name: args.name,
+      urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${parentType}${args.type}::${args.name}`,
+      parent,
+      custom: args.custom ?? false,
+      inputs,
+      state,
+      secretPaths: seen?.secretPaths ?? [],
+      provider: seen?.provider ?? args.provider ?? "",
+    });
+    return { id: args.custom ? `${args.name}-id` : undefined, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const inputs = args.inputs as Record<string, unknown>;
+    this.invokes.push({ token: args.token, inputs });
+    const extra = this.extraInvokes[args.token];
+    if (extra) return extra(inputs);
+    switch (args.token) {
+      case GET_DOCKER_IMAGES:
+        return this.listImages(inputs);
+      case GET_CLIENT_CONFIG:
+        return { accessToken: "fake-access-token", project: "fake-project", region: "europe-west1", zone: "", id: "client", defaultLabels: {} };
+      default:
+        throw new Error(`FacilitatorMocks: no mock for invoke ${args.token} (pass one in extraInvokes)`);
+    }
+  }
+
+  /** The resources of `type`, in registration order. */
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  private listImages(inputs: Record<string, unknown>): Record<string, unknown> {
+    const { location, project, repositoryId } = inputs as { location: string; project: string; repositoryId: string };
+    const prefix = `${location}-docker.pkg.dev/${project}/${repositoryId}/`;
+    const dockerImages = this.registry
+      .filter((image) => image.repository.startsWith(prefix))
+      .map((image) => {
+        const imageName = image.repository.slice(prefix.length);
+        return {
+          imageName,
+          name: `projects/${project}/locations/${location}/repositories/${repositoryId}/dockerImages/${imageName}@${image.digest}`,
+          selfLink: `${image.repository}@${image.digest}`,
+          tags: image.tags,
+          mediaType: "application/vnd.oci.image.index.v1+json",
+          imageSizeBytes: "52428800",
+          buildTime: "2026-11-01T00:00:00Z",
+          uploadTime: "2026-11-01T00:00:00Z",
+          updateTime: "2026-11-01T00:00:00Z",
+        };
+      });
+    return { id: prefix, location, project, repositoryId, dockerImages };
+  }
+
+  /** Outputs the real providers compute that the program reads. */
+  private providerOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    if (type.startsWith("kubernetes:") && type !== "pulumi:providers:kubernetes") {
+      const metadata = (inputs["metadata"] ?? {}) as Record<string, unknown>;
+      // The kubernetes provider auto-names objects without metadata.name: `<name>-<random>`.
+      if (metadata["name"] === undefined) return { metadata: { ...metadata, name: `${name}-${shortHash(JSON.stringify(inputs))}` } };
+      return {};
+    }
+    switch (type) {
+      case "docker-build:index:Image": {
+        const tags = (inputs["tags"] ?? []) as string[];
+        const digest = fakeDigest(tags.join(","));
+        return { digest, ref: `${tags[0]?.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: "fake-context-hash" };
+      }
+      case "gcp:artifactregistry/repository:Repository": {
+        const { project, location, repositoryId } = inputs as { project: string; location: string; repositoryId: string };
+        return {
+          name: `projects/${project}/locations/${location}/repositories/${repositoryId}`,
+          registryUri: `${location}-docker.pkg.dev/${project}/${repositoryId}`,
+        };
+      }
+      default:
+        return {};
+    }
+  }
+}
