@@ -38,6 +38,9 @@ export function buildServer({ facilitator, logger }: ServerOptions): FastifyInst
     },
   }) as unknown as FastifyInstance;
 
+  // JSON only: a text/plain body is a 415, not a string that fails the schema.
+  app.removeContentTypeParser("text/plain");
+
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(
       {
