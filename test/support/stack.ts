@@ -7,7 +7,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
 import { parse } from "yaml";
-import { ANVIL_DEV_KEY_0, FAKE_RPC_URL } from "./fakes";
+import { ANVIL_DEV_KEY_0, FAKE_RPC_URL, fakeDigest } from "./fakes";
 import { FacilitatorMocks, type InvokeHandler, type RecordedInvoke, type RecordedResource, type RegistryImage } from "./mocks";
 import { promiseOf } from "./promise-of";
 
@@ -20,6 +20,14 @@ export const FAKE_SECRETS: Readonly<Record<string, string>> = {
   "facilitator:rpcUrl": FAKE_RPC_URL,
 };
 
+/** The repository the committed stacks use (staging's Artifact Registry). */
+export const FACILITATOR_REPOSITORY = "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy";
+
+/** Registry contents holding each release tag (plus its sha- tag) with a stable fake digest. */
+export function releasedImages(tags: readonly string[], repository = FACILITATOR_REPOSITORY): RegistryImage[] {
+  return tags.map((tag) => ({ repository, tags: [tag, `sha-${fakeDigest(tag).slice(7, 14)}`], digest: fakeDigest(`${repository}:${tag}`) }));
+}
+
 export interface StackRunOptions {
   /** `staging`, `prod`, …: reads Pulumi.<stack>.yaml. */
   stack: string;
@@ -27,7 +35,7 @@ export interface StackRunOptions {
   config?: Readonly<Record<string, string | undefined>>;
   /** Secret config overrides (added to, or replacing, the fake secrets). */
   secrets?: Readonly<Record<string, string>>;
-  /** The fake Artifact Registry's contents. */
+  /** The fake Artifact Registry's contents (see releasedImages). Default: empty. */
   registry?: readonly RegistryImage[];
   /** Working directory of the program (its git checkout). Default: the repository root. */
   cwd?: string;
