@@ -1,9 +1,9 @@
 // The production GitHub environment is the gate in front of prod: only a reviewed workflow
 // run for a release tag may deploy (DESIGN.md, "Security model").
 import * as github from "@pulumi/github";
-import type { StackValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { Unwrap } from "@pulumi/pulumi";
-import { resourcesOfType } from "./resources";
+import { resourcesOfType, type ResourceClass } from "./resources";
 
 type Environment = Unwrap<github.RepositoryEnvironmentArgs>;
 type DeploymentPolicy = Unwrap<github.RepositoryEnvironmentDeploymentPolicyArgs>;
@@ -46,6 +46,29 @@ export const productionEnvironmentProtected: StackValidationPolicy = {
       if (!isProduction(props)) continue;
       for (const problem of productionEnvironmentProblems(props, policies)) {
         reportViolation(`GitHub environment "${props.environment}" of ${props.repository} ${problem}.`, resource.urn);
+      }
+    }
+  },
+};
+
+/**
+ * Workflow secrets live on an environment, so only a job that passed that environment's rules can
+ * read them; a repository or organization secret is readable by every workflow, including PR ones.
+ */
+export const githubSecretsOnEnvironments: ResourceValidationPolicy = {
+  name: "github-secrets-on-environments",
+  description: "GitHub Actions secrets are environment secrets, never repository or organization secrets.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: (args, reportViolation) => {
+    const secretName = (args.props as { secretName?: string }).secretName;
+    const sharedSecrets: [ResourceClass, string][] = [
+      [github.ActionsSecret, "a repository"],
+      [github.ActionsOrganizationSecret, "an organization"],
+    ];
+    for (const [kind, scope] of sharedSecrets) {
+      if (args.isType(kind)) {
+        reportViolation(`Actions secret "${secretName}" is ${scope} secret, readable by every workflow: make it an ActionsEnvironmentSecret of the environment that needs it.`);
       }
     }
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { productionEnvironmentProtected } from "../../policy/github";
+import { githubSecretsOnEnvironments, productionEnvironmentProtected } from "../../policy/github";
 import { runPolicies } from "../../policy/run";
 import { resource } from "./fixtures";
 
@@ -58,5 +58,24 @@ describe("production-environment-protected", () => {
     expect(violations[0]?.urn).toContain("RepositoryEnvironment::production");
     const staging = environment({ environment: "staging", reviewers: [], preventSelfReview: false, deploymentBranchPolicy: undefined });
     expect(await problems(staging)).toEqual([]);
+  });
+});
+
+describe("github-secrets-on-environments", () => {
+  const secret = (type: string) => resource(type, "deploy-key", { repository: REPO, secretName: "DEPLOY_KEY", environment: "production", value: "x" });
+
+  it("passes environment secrets", async () => {
+    expect(await runPolicies([githubSecretsOnEnvironments], [secret("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret")])).toEqual([]);
+  });
+
+  it("rejects repository and organization secrets", async () => {
+    const violations = await runPolicies(
+      [githubSecretsOnEnvironments],
+      [secret("github:index/actionsSecret:ActionsSecret"), secret("github:index/actionsOrganizationSecret:ActionsOrganizationSecret")],
+    );
+    expect(violations.map((v) => v.message)).toEqual([
+      expect.stringMatching(/"DEPLOY_KEY" is a repository secret/),
+      expect.stringMatching(/"DEPLOY_KEY" is an organization secret/),
+    ]);
   });
 });
