@@ -28,6 +28,15 @@ export interface RecordedResource {
   secretPaths: string[];
   /** The provider reference (`urn::id`), if one was given explicitly or inherited. */
   provider: string;
+  /** Resource options the engine received. */
+  options: ResourceOptionsSeen;
+}
+
+export interface ResourceOptionsSeen {
+  protect: boolean;
+  retainOnDelete: boolean;
+  /** URNs this resource depends on (dependsOn and resources its inputs came from). */
+  dependsOn: string[];
 }
 
 export interface RecordedInvoke {
@@ -62,6 +71,9 @@ interface SerializedRequest {
   getName(): string;
   getParent(): string;
   getProvider(): string;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getDependenciesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> };
 }
 type Callback = (err: unknown, res: unknown) => void;
@@ -72,7 +84,7 @@ interface PatchableMonitor {
 export class FacilitatorMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly invokes: RecordedInvoke[] = [];
-  private readonly pending = new Map<string, { parent: string; provider: string; secretPaths: string[] }>();
+  private readonly pending = new Map<string, { parent: string; provider: string; secretPaths: string[]; options: ResourceOptionsSeen }>();
 
   constructor(
     private readonly registry: readonly RegistryImage[] = [],
@@ -89,7 +101,12 @@ export class FacilitatorMocks implements pulumi.runtime.Mocks {
     monitor.registerResource = (req, callback) => {
       const paths: string[] = [];
       secretPaths(req.getObject().toJavaScript(), "", paths);
-      this.pending.set(`${req.getType()}::${req.getName()}`, { parent: req.getParent(), provider: req.getProvider(), secretPaths: paths });
+      this.pending.set(`${req.getType()}::${req.getName()}`, {
+        parent: req.getParent(),
+        provider: req.getProvider(),
+        secretPaths: paths,
+        options: { protect: req.getProtect(), retainOnDelete: req.getRetainondelete(), dependsOn: [...req.getDependenciesList()].sort() },
+      });
       return register(req, callback);
     };
   }
@@ -111,6 +128,7 @@ export class FacilitatorMocks implements pulumi.runtime.Mocks {
       state,
       secretPaths: seen?.secretPaths ?? [],
       provider: seen?.provider ?? args.provider ?? "",
+      options: seen?.options ?? { protect: false, retainOnDelete: false, dependsOn: [] },
     });
     return { id: args.custom ? `${args.name}-id` : undefined, state };
   }

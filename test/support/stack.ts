@@ -3,13 +3,11 @@
 // registered resource and the stack outputs. Reusable by any suite (policy pack, delivery, …).
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import * as settings from "@pulumi/pulumi/runtime/settings";
-import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
 import { parse } from "yaml";
 import { ANVIL_DEV_KEY_0, FAKE_RPC_URL, fakeDigest } from "./fakes";
-import { FacilitatorMocks, type InvokeHandler, type RecordedInvoke, type RecordedResource, type RegistryImage } from "./mocks";
-import { promiseOf } from "./promise-of";
+import type { InvokeHandler, RegistryImage } from "./mocks";
+import { runProgram, type ProgramRun } from "./program";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 export const PROJECT = "facilitator";
@@ -43,15 +41,8 @@ export interface StackRunOptions {
   invokes?: Readonly<Record<string, InvokeHandler>>;
 }
 
-export interface StackRun {
-  resources: RecordedResource[];
-  outputs: Record<string, unknown>;
-  invokes: RecordedInvoke[];
-  /** The resources of a type token, e.g. `kubernetes:apps/v1:Deployment`. */
-  ofType(type: string): RecordedResource[];
-  /** The one resource of a type token (throws unless exactly one). */
-  one(type: string): RecordedResource;
-}
+/** Resources and outputs of one stack run (see ProgramRun). */
+export type StackRun = ProgramRun;
 
 function fullKey(key: string): string {
   return key.includes(":") ? key : `${PROJECT}:${key}`;
@@ -107,42 +98,25 @@ export function stackConfig(options: Pick<StackRunOptions, "stack" | "config" | 
  * Each call re-imports the program (vi.resetModules), so several runs can share one test file.
  */
 export async function runStack(options: StackRunOptions): Promise<StackRun> {
-  const mocks = new FacilitatorMocks(options.registry ?? [], options.invokes ?? {});
-  await mocks.install(PROJECT, options.stack);
   const { values, secretKeys } = stackConfig(options);
-  pulumi.runtime.setAllConfig(values, secretKeys);
-
   const previousCwd = process.cwd();
   process.chdir(options.cwd ?? REPO_ROOT);
   try {
-    vi.resetModules();
-    const program = (await import("../../index.js")) as unknown as { default: () => Promise<Record<string, unknown>> };
-    const outputs: Record<string, unknown> = {};
-    // Settle the program and every output before reporting a failure, so nothing is left dangling.
-    const settled = await Promise.allSettled([
-      program.default().then((exported) =>
-        Promise.all(
-          Object.entries(exported).map(async ([name, value]) => {
-            outputs[name] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
-          }),
-        ),
-      ),
-    ]);
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-    if (failure) throw failure.reason;
-    const ofType = (type: string): RecordedResource[] => mocks.ofType(type);
-    return {
-      resources: mocks.resources,
-      outputs,
-      invokes: mocks.invokes,
-      ofType,
-      one(type) {
-        const found = ofType(type);
-        if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
-        return found[0]!;
+    return await runProgram(
+      async () => {
+        vi.resetModules();
+        const program = (await import("../../index.js")) as unknown as { default: () => Promise<Record<string, unknown>> };
+        return program.default();
       },
-    };
+      {
+        project: PROJECT,
+        stack: options.stack,
+        config: values,
+        secretKeys,
+        ...(options.registry ? { registry: options.registry } : {}),
+        ...(options.invokes ? { invokes: options.invokes } : {}),
+      },
+    );
   } finally {
     process.chdir(previousCwd);
   }
