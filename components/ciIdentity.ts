@@ -11,8 +11,6 @@ export interface CiPrincipalArgs {
   environment: string;
   /** Project-level roles, e.g. `roles/container.developer`. */
   projectRoles: string[];
-  /** Role on the Artifact Registry repository (`registry` below), e.g. `roles/artifactregistry.writer`. */
-  registryRole?: string;
   /** Role on the Pulumi state bucket (`stateBucket` below). */
   stateBucketRole?: string;
   /** Role on the Pulumi secrets-provider KMS key (`secretsKmsKey` below). */
@@ -38,8 +36,6 @@ export interface CiIdentityArgs {
   deployer: CiPrincipalArgs;
   /** A less-privileged identity for pull-request previews (`pulumi preview`). */
   previewer?: CiPrincipalArgs;
-  /** The Artifact Registry repository the `registryRole`s apply to. */
-  registry?: { project: pulumi.Input<string>; location: pulumi.Input<string>; repositoryId: pulumi.Input<string> };
   /** Name of the GCS bucket holding Pulumi state (`gs://<name>`), if the stacks use one. */
   stateBucket?: string;
   /** KMS crypto key id of the stack's `gcpkms://` secrets provider, if it uses one. */
@@ -83,7 +79,7 @@ export function ciIdentityProblems(args: CiIdentityArgs): string[] {
     if (!/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(principal.accountId)) {
       problems.push(`CI identity: service account id "${principal.accountId}" must be 6-30 characters of a-z, 0-9 and "-", starting with a letter.`);
     }
-    const roles = [...principal.projectRoles, principal.registryRole, principal.stateBucketRole, principal.secretsKeyRole];
+    const roles = [...principal.projectRoles, principal.stateBucketRole, principal.secretsKeyRole];
     for (const role of roles.filter((r): r is string => r !== undefined)) {
       if (!/^(roles|projects\/[^/]+\/roles|organizations\/[^/]+\/roles)\/[A-Za-z0-9_.]+$/.test(role)) {
         problems.push(`CI identity: "${role}" is not an IAM role name (expected roles/<name> or a custom role path).`);
@@ -95,9 +91,6 @@ export function ciIdentityProblems(args: CiIdentityArgs): string[] {
   }
   if (args.previewer && args.previewer.accountId === args.deployer.accountId) {
     problems.push(`CI identity: the previewer and the deployer need different service accounts (both "${args.deployer.accountId}").`);
-  }
-  if (principals.some((p) => p.registryRole) && !args.registry) {
-    problems.push("CI identity: a registryRole is set but no registry is given.");
   }
   if (principals.some((p) => p.stateBucketRole) && !args.stateBucket) {
     problems.push("CI identity: a stateBucketRole is set but no stateBucket is given.");
@@ -116,6 +109,8 @@ function roleSlug(role: string): string {
 /**
  * Keyless CI identity for one stack: a Workload Identity Pool with a GitHub OIDC provider bound to
  * this repository, and per-environment service accounts holding only the roles their job needs.
+ * Registry access is granted by the Registry component (its IAM bindings are authoritative), from
+ * `deployerMember`/`previewerMember` or the stack config, never here.
  */
 export class CiIdentity extends pulumi.ComponentResource {
   /** Full provider resource name, the `workload_identity_provider` input of google-github-actions/auth. */
@@ -124,6 +119,7 @@ export class CiIdentity extends pulumi.ComponentResource {
   /** `serviceAccount:<email>`, for IAM grants made elsewhere (e.g. on the registry). */
   public readonly deployerMember: pulumi.Output<string>;
   public readonly previewerEmail?: pulumi.Output<string>;
+  public readonly previewerMember?: pulumi.Output<string>;
   /** The deployer's JSON key (secret), only when `createDeployerKey` is set. */
   public readonly deployerKeyJson?: pulumi.Output<string>;
 
@@ -173,7 +169,9 @@ export class CiIdentity extends pulumi.ComponentResource {
     this.deployerEmail = deployer.email;
     this.deployerMember = deployer.member;
     if (args.previewer) {
-      this.previewerEmail = this.principal(`${name}-previewer`, args, args.previewer, pool).email;
+      const previewer = this.principal(`${name}-previewer`, args, args.previewer, pool);
+      this.previewerEmail = previewer.email;
+      this.previewerMember = previewer.member;
     }
 
     if (args.createDeployerKey) {
@@ -212,19 +210,6 @@ export class CiIdentity extends pulumi.ComponentResource {
     );
     for (const role of [...principal.projectRoles].sort()) {
       new gcp.projects.IAMMember(`${name}-${roleSlug(role)}`, { project: args.project, role, member: account.member }, { parent: this });
-    }
-    if (principal.registryRole && args.registry) {
-      new gcp.artifactregistry.RepositoryIamMember(
-        `${name}-registry`,
-        {
-          project: args.registry.project,
-          location: args.registry.location,
-          repository: args.registry.repositoryId,
-          role: principal.registryRole,
-          member: account.member,
-        },
-        { parent: this },
-      );
     }
     if (principal.stateBucketRole && args.stateBucket) {
       new gcp.storage.BucketIAMMember(

@@ -10,7 +10,6 @@ const PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvi
 const ACCOUNT = "gcp:serviceaccount/account:Account";
 const SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember";
 const PROJECT_IAM = "gcp:projects/iAMMember:IAMMember";
-const REGISTRY_IAM = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember";
 const BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember";
 const KMS_IAM = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember";
 const KEY = "gcp:serviceaccount/key:Key";
@@ -32,7 +31,6 @@ function prodArgs(overrides: Partial<CiIdentityArgs> = {}): CiIdentityArgs {
       accountId: "ci-deploy-prod",
       environment: "production",
       projectRoles: ["roles/container.developer"],
-      registryRole: "roles/artifactregistry.reader",
       stateBucketRole: "roles/storage.objectUser",
       secretsKeyRole: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
     },
@@ -40,11 +38,9 @@ function prodArgs(overrides: Partial<CiIdentityArgs> = {}): CiIdentityArgs {
       accountId: "ci-preview-prod",
       environment: "production-preview",
       projectRoles: ["roles/container.viewer"],
-      registryRole: "roles/artifactregistry.reader",
       stateBucketRole: "roles/storage.objectViewer",
       secretsKeyRole: "roles/cloudkms.cryptoKeyDecrypter",
     },
-    registry: { project: "acme-facilitator-staging", location: "europe-west1", repositoryId: "facilitator" },
     stateBucket: "acme-pulumi-state",
     secretsKmsKey: "projects/acme-ops/locations/global/keyRings/pulumi/cryptoKeys/prod",
     ...overrides,
@@ -112,30 +108,30 @@ describe("CiIdentity", () => {
     // no wildcard principals anywhere
     expect(wif.every(([, , member]) => !String(member).includes("*"))).toBe(true);
 
-    const grants = [...under("prod-ci2", PROJECT_IAM), ...under("prod-ci2", REGISTRY_IAM), ...under("prod-ci2", BUCKET_IAM), ...under("prod-ci2", KMS_IAM)]
+    const grants = [...under("prod-ci2", PROJECT_IAM), ...under("prod-ci2", BUCKET_IAM), ...under("prod-ci2", KMS_IAM)]
       .map((g) => `${String(g.inputs.member).split(":")[1].split("@")[0]} ${String(g.inputs.role)}`)
       .sort();
     expect(grants).toEqual([
-      "ci-deploy-prod roles/artifactregistry.reader",
       "ci-deploy-prod roles/cloudkms.cryptoKeyEncrypterDecrypter",
       "ci-deploy-prod roles/container.developer",
       "ci-deploy-prod roles/storage.objectUser",
-      "ci-preview-prod roles/artifactregistry.reader",
       "ci-preview-prod roles/cloudkms.cryptoKeyDecrypter",
       "ci-preview-prod roles/container.viewer",
       "ci-preview-prod roles/storage.objectViewer",
     ]);
-    const [registryGrant] = under("prod-ci2-deployer", REGISTRY_IAM);
-    expect(registryGrant.inputs).toMatchObject({ project: "acme-facilitator-staging", location: "europe-west1", repository: "facilitator" });
+    // registry access is the Registry component's (authoritative bindings): none here
+    expect(ofType(registered, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")).toHaveLength(0);
+    expect(await promiseOf(identity.deployerMember)).toBe("serviceAccount:ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
+    expect(await promiseOf(identity.previewerMember!)).toBe("serviceAccount:ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
   });
 
-  it("staging: the condition binds the repository but not an environment; the deployer may write the registry", async () => {
+  it("staging: the condition can bind the repository alone", async () => {
     const identity = new mod.CiIdentity("stg-ci", {
       ...prodArgs(),
       project: "acme-facilitator-staging",
       poolId: "github-staging",
       bindEnvironments: false,
-      deployer: { accountId: "ci-deploy-staging", environment: "staging", projectRoles: ["roles/container.developer"], registryRole: "roles/artifactregistry.writer" },
+      deployer: { accountId: "ci-deploy-staging", environment: "staging", projectRoles: ["roles/container.developer"] },
       previewer: undefined,
       stateBucket: undefined,
       secretsKmsKey: undefined,
@@ -144,7 +140,6 @@ describe("CiIdentity", () => {
     await settle(registered);
     const [provider] = under("stg-ci", PROVIDER);
     expect(provider.inputs.attributeCondition).toBe("assertion.repository_id == '812345678' && assertion.repository_owner_id == '4321'");
-    expect(under("stg-ci", REGISTRY_IAM).map((g) => g.inputs.role)).toEqual(["roles/artifactregistry.writer"]);
     expect(identity.previewerEmail).toBeUndefined();
   });
 
@@ -178,7 +173,6 @@ describe("CiIdentity", () => {
       [{ deployer: { accountId: "CI", environment: "production", projectRoles: [] } }, /service account id "CI" must be 6-30 characters/],
       [{ deployer: { accountId: "ci-deploy-prod", environment: "production", projectRoles: ["owner"] } }, /"owner" is not an IAM role name/],
       [{ previewer: { accountId: "ci-preview-prod", environment: "production", projectRoles: [] } }, /must use different GitHub environments/],
-      [{ registry: undefined }, /a registryRole is set but no registry is given/],
       [{ secretsKmsKey: undefined }, /a secretsKeyRole is set but no secretsKmsKey is given/],
     ] as [Partial<CiIdentityArgs>, RegExp][])("%#", (overrides, message) => {
       expect(() => new mod.CiIdentity(`bad-${Math.random()}`, prodArgs(overrides))).toThrow(message);

@@ -6,6 +6,8 @@ export interface Registered {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** Provider reference (`<urn>::<id>`) when the resource uses an explicit provider. */
+  provider?: string;
 }
 
 export const FAKE_PROJECT_NUMBER = "123456789012";
@@ -36,7 +38,7 @@ export function installMocks(project = "facilitator-deploy", stack = "staging"):
   void pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, provider: args.provider });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) } };
       },
       call: (args) => args.inputs,
