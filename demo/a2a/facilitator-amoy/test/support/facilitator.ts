@@ -21,6 +21,8 @@ export interface StartFacilitatorOptions {
   readonly env: Record<string, string>;
   /** "dist" runs `node dist/main.js` (run `npm run build` first); "source" runs src/main.ts via tsx. */
   readonly entry?: "dist" | "source";
+  /** Where dist/main.js lives (default: this package's dist/); e.g. a copy with no node_modules near it. */
+  readonly distDir?: string;
   readonly startTimeoutMs?: number;
 }
 
@@ -47,7 +49,7 @@ export async function runFacilitator(env: Record<string, string>, entry: "dist" 
 
 export async function startFacilitator(options: StartFacilitatorOptions): Promise<FacilitatorProcess> {
   const port = options.env.PORT ? Number(options.env.PORT) : await freePort();
-  const child = spawnFacilitator({ ...options.env, PORT: String(port), HOST: options.env.HOST ?? "127.0.0.1" }, options.entry ?? "dist");
+  const child = spawnFacilitator({ ...options.env, PORT: String(port), HOST: options.env.HOST ?? "127.0.0.1" }, options.entry ?? "dist", options.distDir);
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
@@ -79,8 +81,8 @@ export async function startFacilitator(options: StartFacilitatorOptions): Promis
   };
 }
 
-function spawnFacilitator(env: Record<string, string>, entry: "dist" | "source"): ChildProcess {
-  const args = entry === "dist" ? [join(SERVICE_DIR, "dist", "main.js")] : ["--import", "tsx", join(SERVICE_DIR, "src", "main.ts")];
+function spawnFacilitator(env: Record<string, string>, entry: "dist" | "source", distDir = join(SERVICE_DIR, "dist")): ChildProcess {
+  const args = entry === "dist" ? [join(distDir, "main.js")] : ["--import", "tsx", join(SERVICE_DIR, "src", "main.ts")];
   // A clean environment: only what the test passes (plus PATH), so the host's env cannot leak in.
-  return spawn(process.execPath, args, { cwd: SERVICE_DIR, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, args, { cwd: entry === "dist" ? distDir : SERVICE_DIR, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
 }
