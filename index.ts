@@ -2,9 +2,10 @@
 // Reads the stack config once, wires config → registry → image → deployment, returns what runs.
 // Async so the image decision (resolve, build or fail) is made before anything depends on it.
 import { kubernetesProvider } from "./components/cluster";
-import { PROMOTE_ONLY_STACKS, loadConfig } from "./components/config";
+import { FACILITATOR_PORT, PROMOTE_ONLY_STACKS, loadConfig } from "./components/config";
 import { FacilitatorDeployment } from "./components/deployment";
 import { FacilitatorImage, lookupImage } from "./components/image";
+import { Monitoring } from "./components/monitoring";
 import { Registry } from "./components/registry";
 
 export = async () => {
@@ -62,6 +63,24 @@ export = async () => {
     },
     { providers: [cluster] },
   );
+
+  if (cfg.monitoring.enabled) {
+    new Monitoring(
+      "facilitator",
+      {
+        stack: cfg.stack,
+        namespace: cfg.kubernetes.namespace,
+        // The Deployment's pod selector (components/deployment.ts); a stack test keeps them equal.
+        podSelector: { "app.kubernetes.io/name": "x402-facilitator", "app.kubernetes.io/instance": cfg.stack },
+        metricsPort: FACILITATOR_PORT,
+        replicas: cfg.kubernetes.replicas,
+        notificationChannels: cfg.monitoring.notificationChannels,
+        thresholds: cfg.monitoring.thresholds,
+        ...(cfg.monitoring.project ? { project: cfg.monitoring.project } : {}),
+      },
+      { providers: [cluster], dependsOn: [app] },
+    );
+  }
 
   return {
     /** `<location>-docker.pkg.dev/<project>/<repository>/<image>` */

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigReader, type RawConfig } from "./config-reader";
+import type { AlertThresholds } from "./monitoring-queries";
 
 export const CONFIG_NAMESPACE = "facilitator";
 /** Stacks that only promote: they deploy what staging built and never build themselves. */
@@ -63,12 +64,24 @@ export interface KubernetesConfig {
   rpcPort: number;
 }
 
+/** Managed Prometheus scraping, alert policies and dashboard (Google Cloud only). */
+export interface MonitoringConfig {
+  /** Off for clusters outside Google Cloud: no PodMonitoring, alerts or dashboard. */
+  enabled: boolean;
+  /** GCP project of the alert policies and dashboard; unset means the gcp provider's project. */
+  project?: string;
+  /** Cloud Monitoring notification channels (`projects/<p>/notificationChannels/<id>`). */
+  notificationChannels: string[];
+  thresholds: AlertThresholds;
+}
+
 export interface FacilitatorConfig {
   stack: string;
   image: ImageConfig;
   registry: RegistryConfig;
   app: AppConfig;
   kubernetes: KubernetesConfig;
+  monitoring: MonitoringConfig;
 }
 
 const SEMVER_TAG = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
@@ -194,6 +207,47 @@ function readKubernetes(r: ConfigReader): KubernetesConfig {
   };
 }
 
+function readMonitoring(r: ConfigReader, stack: string): MonitoringConfig {
+  const enabled = r.boolean("monitoringEnabled", { example: "false" });
+  const project = r.optionalString("monitoringProject", {
+    expected: "the GCP project id that holds the alert policies and dashboard",
+    example: "x402-facilitator-prod",
+    pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+  });
+  const notificationChannels = r.list("monitoringNotificationChannels", {
+    expected: "a list of Cloud Monitoring notification channels (gcloud beta monitoring channels list)",
+    example: "projects/x402-facilitator-prod/notificationChannels/1234567890",
+    pattern: /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/notificationChannels\/\d+$/,
+  });
+  if (enabled && notificationChannels.length === 0) {
+    r.problem(
+      "monitoringEnabled",
+      { expected: "false, or at least one notification channel", example: "false" },
+      "facilitator:monitoringNotificationChannels is empty, so alerts would notify nobody; add a channel with " +
+        `pulumi config set --stack ${stack} --path 'facilitator:monitoringNotificationChannels[0]' projects/<project>/notificationChannels/<id>`,
+    );
+  }
+  const errorRatio = r.string("monitoringErrorRatio", {
+    expected: "a fraction between 0 and 1 (0.05 = 5% of responses are 5xx)",
+    example: "0.05",
+    pattern: /^0?\.\d*[1-9]\d*$/,
+  });
+  return {
+    enabled,
+    ...(project !== undefined ? { project } : {}),
+    notificationChannels,
+    thresholds: {
+      errorRatio: Number(errorRatio),
+      settleFailures: r.integer("monitoringSettleFailures", { example: "3", min: 0, max: 10000 }),
+      minSignerBalancePol: r.string("monitoringMinSignerBalance", {
+        expected: "an amount of POL (decimal, at most 18 decimals)",
+        example: "0.5",
+        pattern: /^\d+(\.\d{1,18})?$/,
+      }),
+    },
+  };
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -211,6 +265,7 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
     registry: readRegistry(r),
     app: readApp(r),
     kubernetes: readKubernetes(r),
+    monitoring: readMonitoring(r, stack),
   };
 }
 

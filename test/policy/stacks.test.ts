@@ -1,0 +1,76 @@
+// The policy pack over every committed stack, as the program registers it under mocks: each
+// stack must be clean. Then a deliberately broken copy of prod (image by tag, a literal key,
+// a root pod) must produce exactly the expected violations, so "clean" means something.
+// Resources that other components add later (GitHub environments, WIF providers, monitoring)
+// are checked automatically: the pack runs over everything the stack registers.
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { policies } from "../../policy/index";
+import { runPolicies, type ResourceUnderTest, type Violation } from "../../policy/run";
+import type { PodSpec } from "../../policy/workloads";
+import { fakeDigest } from "../support/fakes";
+import { REPO_ROOT, runStack, stackConfig, type StackRun } from "../support/stack";
+
+const STACKS = readdirSync(REPO_ROOT)
+  .map((file) => /^Pulumi\.([\w-]+)\.yaml$/.exec(file)?.[1])
+  .filter((stack): stack is string => stack !== undefined)
+  .sort();
+
+/** Runs a stack with its configured imageTag already in the registry (the promote/rollback path). */
+async function run(stack: string): Promise<StackRun> {
+  const { values } = stackConfig({ stack });
+  const at = (key: string) => values[`facilitator:${key}`] ?? "";
+  const repository = `${at("registryLocation")}-docker.pkg.dev/${at("registryProject")}/${at("registryRepository")}/${at("imageName")}`;
+  return runStack({ stack, registry: [{ repository, tags: [at("imageTag")], digest: fakeDigest(at("imageTag")) }] });
+}
+
+function asPolicyInput(stackRun: StackRun): ResourceUnderTest[] {
+  return stackRun.resources.map(({ type, name, urn, inputs }) => ({ type, name, urn, props: inputs }));
+}
+
+function summary(violations: Violation[]): string[] {
+  return violations.map((v) => `${v.policy}: ${v.message} (${v.urn})`);
+}
+
+describe("policy pack over the committed stacks", () => {
+  it("finds the stack files", () => {
+    expect(STACKS).toEqual(expect.arrayContaining(["prod", "staging"]));
+  });
+
+  it.each(STACKS)("stack %s has zero violations", async (stack) => {
+    const resources = asPolicyInput(await run(stack));
+    // Guard against a vacuous pass: the workload the pod policies are about is really there.
+    expect(resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment")).toHaveLength(1);
+    expect(summary(await runPolicies(policies, resources))).toEqual([]);
+  });
+});
+
+describe("policy pack over a deliberately broken copy of prod", () => {
+  it("reports the image by tag, the literal key and the root pod, and nothing else", async () => {
+    const resources = asPolicyInput(await run("prod"));
+    const broken = structuredClone(resources);
+    const deployment = broken.find((r) => r.type === "kubernetes:apps/v1:Deployment");
+    const pod = (deployment?.props as { spec: { template: { spec: PodSpec } } } | undefined)?.spec.template.spec;
+    const container = pod?.containers[0];
+    if (!pod || !container) throw new Error("prod registers no Deployment with a container");
+
+    container.image = "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy:v1.2.3";
+    // A literal private key where the secretKeyRef was (randomly generated, never a real key).
+    const key = `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex")}`;
+    container.env = (container.env ?? []).map((env) => (env.name === "FACILITATOR_PRIVATE_KEY" ? { name: env.name, value: key } : env));
+    // Root at pod level, with nothing at container level to override it.
+    pod.securityContext = { ...pod.securityContext, runAsUser: 0, runAsNonRoot: false };
+    container.securityContext = { ...container.securityContext, runAsUser: undefined, runAsNonRoot: undefined };
+
+    const violations = await runPolicies(policies, broken);
+    expect(violations.every((v) => v.urn === deployment?.urn)).toBe(true);
+    expect(violations.map((v) => [v.policy, v.message])).toEqual([
+      ["images-by-digest", expect.stringMatching(/references .*:v1\.2\.3 by tag, not by digest/)],
+      ["no-literal-secrets", expect.stringMatching(/env FACILITATOR_PRIVATE_KEY holds a literal value that looks like a hex private key/)],
+      ["secrets-via-secret-key-ref", expect.stringMatching(/env FACILITATOR_PRIVATE_KEY is a secret but is not read from a Kubernetes Secret/)],
+      ["pod-hardening", expect.stringMatching(/may run as root/)],
+      ["pod-hardening", expect.stringMatching(/runs as uid 0/)],
+    ]);
+    expect(violations.map((v) => v.message).join("\n")).not.toContain(key.slice(2));
+  });
+});
