@@ -101,6 +101,11 @@ export function ciIdentityProblems(args: CiIdentityArgs): string[] {
   return problems;
 }
 
+/** A user-managed service account's email is fixed by its id and project (and known before it exists). */
+function emailOf(account: gcp.serviceaccount.Account): pulumi.Output<string> {
+  return pulumi.interpolate`${account.accountId}@${account.project}.iam.gserviceaccount.com`;
+}
+
 /** Resource-name fragment for a role: `roles/container.developer` -> `container.developer`. */
 function roleSlug(role: string): string {
   return role.replace(/^roles\//, "").replace(/[^A-Za-z0-9.]+/g, "-");
@@ -166,12 +171,12 @@ export class CiIdentity extends pulumi.ComponentResource {
     this.workloadIdentityProvider = provider.name;
 
     const deployer = this.principal(`${name}-deployer`, args, args.deployer, pool);
-    this.deployerEmail = deployer.email;
-    this.deployerMember = deployer.member;
+    this.deployerEmail = emailOf(deployer);
+    this.deployerMember = pulumi.interpolate`serviceAccount:${this.deployerEmail}`;
     if (args.previewer) {
       const previewer = this.principal(`${name}-previewer`, args, args.previewer, pool);
-      this.previewerEmail = previewer.email;
-      this.previewerMember = previewer.member;
+      this.previewerEmail = emailOf(previewer);
+      this.previewerMember = pulumi.interpolate`serviceAccount:${this.previewerEmail}`;
     }
 
     if (args.createDeployerKey) {
