@@ -127,7 +127,7 @@ export class FacilitatorImage extends pulumi.ComponentResource {
         address: artifactRegistryHost(args.location),
         username: "oauth2accesstoken",
         // Ambient gcloud/ADC credentials (a short-lived access token); never a key file.
-        password: gcp.organizations.getClientConfigOutput({ parent: this }).accessToken,
+        password: pulumi.secret(gcp.organizations.getClientConfigOutput({ parent: this }).accessToken),
       },
     ];
     if (args.ghcrOwner !== undefined && args.ghcrToken !== undefined) {

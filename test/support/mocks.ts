@@ -46,6 +46,11 @@ export interface RecordedInvoke {
 
 export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown>;
 
+/** An invoke failure as the engine reports it (gRPC errors carry their text in `details`). */
+export function invokeError(message: string): Error {
+  return Object.assign(new Error(message), { details: message });
+}
+
 export const GET_DOCKER_IMAGES = "gcp:artifactregistry/getDockerImages:getDockerImages";
 export const GET_CLIENT_CONFIG = "gcp:organizations/getClientConfig:getClientConfig";
 
@@ -60,6 +65,15 @@ function secretPaths(value: unknown, path: string, out: string[]): void {
     return;
   }
   for (const [key, child] of Object.entries(record)) secretPaths(child, path === "" ? key : `${path}.${key}`, out);
+}
+
+/** Inputs as a provider sees them: secret wrappers removed (their paths are in secretPaths). */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  if (record[SECRET_SIG_KEY] === SECRET_SIG) return unwrapSecrets(record["value"]);
+  return Object.fromEntries(Object.entries(record).map(([key, child]) => [key, unwrapSecrets(child)]));
 }
 
 function shortHash(value: string): string {
@@ -112,7 +126,7 @@ export class FacilitatorMocks implements pulumi.runtime.Mocks {
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-    const inputs = args.inputs as Record<string, unknown>;
+    const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
     const state = { ...inputs, ...this.providerOutputs(args.type, args.name, inputs) };
     const seen = this.pending.get(`${args.type}::${args.name}`);
     this.pending.delete(`${args.type}::${args.name}`);
@@ -134,7 +148,7 @@ export class FacilitatorMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    const inputs = args.inputs as Record<string, unknown>;
+    const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
     this.invokes.push({ token: args.token, inputs });
     const extra = this.extraInvokes[args.token];
     if (extra) return extra(inputs);
