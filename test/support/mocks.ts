@@ -210,6 +210,11 @@ export class FacilitatorMocks implements pulumi.runtime.Mocks {
           registryUri: `${location}-docker.pkg.dev/${project}/${repositoryId}`,
         };
       }
+      case "gcp:serviceaccount/account:Account": {
+        const { accountId, project } = inputs as { accountId: string; project?: string };
+        const email = `${accountId}@${project ?? "fake-project"}.iam.gserviceaccount.com`;
+        return { email, member: `serviceAccount:${email}`, name: `projects/${project ?? "fake-project"}/serviceAccounts/${email}` };
+      }
       default:
         return {};
     }
