@@ -4,6 +4,7 @@
 import { kubernetesProvider } from "./components/cluster";
 import { FACILITATOR_PORT, PROMOTE_ONLY_STACKS, loadConfig } from "./components/config";
 import { FacilitatorDeployment } from "./components/deployment";
+import { GithubDelivery } from "./components/githubDelivery";
 import { FacilitatorImage, lookupImage } from "./components/image";
 import { Monitoring } from "./components/monitoring";
 import { Registry } from "./components/registry";
@@ -11,13 +12,16 @@ import { Registry } from "./components/registry";
 export = async () => {
   const cfg = loadConfig();
 
+  // GitHub environments + keyless CI identity; their service accounts get registry access below.
+  const delivery = cfg.delivery ? new GithubDelivery("delivery", { stack: cfg.stack, ...cfg.delivery }) : undefined;
+
   const registry = cfg.registry.create
     ? new Registry("facilitator", {
         project: cfg.registry.project,
         location: cfg.registry.location,
         repositoryId: cfg.registry.repository,
-        writers: cfg.registry.writers,
-        readers: cfg.registry.readers,
+        writers: delivery ? [...cfg.registry.writers, delivery.deployerMember] : cfg.registry.writers,
+        readers: delivery ? [...cfg.registry.readers, delivery.previewerMember] : cfg.registry.readers,
         untaggedRetentionDays: cfg.registry.untaggedRetentionDays,
       })
     : undefined;

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigReader, type RawConfig } from "./config-reader";
+import type { GithubDeliveryArgs } from "./githubDelivery";
 import type { AlertThresholds } from "./monitoring-queries";
 
 export const CONFIG_NAMESPACE = "facilitator";
@@ -75,6 +76,12 @@ export interface MonitoringConfig {
   thresholds: AlertThresholds;
 }
 
+/**
+ * Delivery through GitHub Actions (components/githubDelivery.ts): GitHub environments and the keyless
+ * CI identity. Unset when facilitator:githubManage is false (stacks outside GitHub/GCP).
+ */
+export type DeliveryConfig = Omit<GithubDeliveryArgs, "stack">;
+
 export interface FacilitatorConfig {
   stack: string;
   image: ImageConfig;
@@ -82,6 +89,7 @@ export interface FacilitatorConfig {
   app: AppConfig;
   kubernetes: KubernetesConfig;
   monitoring: MonitoringConfig;
+  delivery?: DeliveryConfig;
 }
 
 const SEMVER_TAG = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
@@ -248,6 +256,74 @@ function readMonitoring(r: ConfigReader, stack: string): MonitoringConfig {
   };
 }
 
+const GITHUB_ID = /^[1-9]\d{0,11}$/;
+const IAM_ROLE = /^(roles|projects\/[^/]+\/roles|organizations\/[^/]+\/roles)\/[A-Za-z0-9_.]+$/;
+const REF_PATTERN = /^[A-Za-z0-9*._/-]+$/;
+const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
+function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefined {
+  if (!r.boolean("githubManage", { example: "false" })) return undefined;
+  // GitHub ids: YAML may hold them as numbers or strings (`pulumi config set --path` stores numbers).
+  const ids = (key: string, what: string): number[] => {
+    const spec = { expected: `a list of numeric GitHub ${what} ids (gh api users/<login> --jq .id)`, example: "[1234567]" };
+    const raw = r.optionalString(key, spec);
+    if (raw === undefined) return [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || !parsed.every((id) => GITHUB_ID.test(String(id)))) {
+      r.problem(key, spec, `got ${raw}`);
+      return [];
+    }
+    return parsed.map(Number);
+  };
+  const roles = (key: string, example: string): string[] => r.list(key, { expected: "a list of IAM roles", example, pattern: IAM_ROLE });
+  return {
+    repository: r.string("githubRepository", {
+      expected: "the GitHub repository as owner/name",
+      example: "my-org/facilitator-deploy",
+      pattern: /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/,
+    }),
+    repositoryId: r.integer("githubRepositoryId", { example: "812345678", min: 1, max: Number.MAX_SAFE_INTEGER }),
+    ownerId: r.integer("githubOwnerId", { example: "4321", min: 1, max: Number.MAX_SAFE_INTEGER }),
+    environment: r.string("githubEnvironment", {
+      expected: "the GitHub environment of the deploy job",
+      example: stack === "prod" ? "production" : stack,
+      pattern: /^[A-Za-z0-9._-]+$/,
+    }),
+    reviewerUsers: ids("githubReviewerUsers", "user"),
+    reviewerTeams: ids("githubReviewerTeams", "team"),
+    reviewPreviews: r.boolean("githubReviewPreviews", { example: "true" }),
+    deployBranches: r.list("githubDeployBranches", { expected: "a list of branch name patterns", example: "main", pattern: REF_PATTERN }),
+    deployTags: r.list("githubDeployTags", { expected: "a list of tag name patterns", example: "v*.*.*", pattern: REF_PATTERN }),
+    ciProject: r.string("ciProject", { expected: "the GCP project id of the CI identity", example: `x402-facilitator-${stack}`, pattern: GCP_PROJECT }),
+    poolId: r.string("ciPoolId", {
+      expected: "a workload identity pool id (4-32 of a-z, 0-9, '-', not starting with gcp-)",
+      example: `github-${stack}`,
+      pattern: /^(?!gcp-)[a-z0-9-]{4,32}$/,
+    }),
+    deployerRoles: roles("ciDeployerRoles", "roles/container.developer"),
+    previewerRoles: roles("ciPreviewerRoles", "roles/container.viewer"),
+    stateBucket: r.optionalString("ciStateBucket", {
+      expected: "the GCS bucket of the Pulumi state (gs://<bucket>)",
+      example: "my-pulumi-state",
+      pattern: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/,
+    }),
+    secretsKmsKey: r.optionalString("ciSecretsKmsKey", {
+      expected: "the KMS key of the gcpkms:// secrets provider, projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>",
+      example: "projects/my-ops/locations/global/keyRings/pulumi/cryptoKeys/staging",
+      pattern: /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
+    }),
+    serviceAccountKey: r.boolean("ciServiceAccountKey", { example: "false" }),
+    gkeCluster: r.optionalString("ciGkeCluster", { expected: "a GKE cluster name", example: "facilitator", pattern: DNS_LABEL }),
+    gkeLocation: r.optionalString("ciGkeLocation", { expected: "a GKE region or zone", example: "europe-west1", pattern: /^[a-z]+-[a-z]+\d+(-[a-z])?$/ }),
+    backendUrl: r.optionalString("ciBackendUrl", { expected: "a Pulumi state backend URL", example: "gs://my-pulumi-state", pattern: /^(gs|s3|azblob|https?|file):\/\/\S+$/ }),
+  };
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -266,6 +342,7 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
     app: readApp(r),
     kubernetes: readKubernetes(r),
     monitoring: readMonitoring(r, stack),
+    delivery: readDelivery(r, stack),
   };
 }
 
