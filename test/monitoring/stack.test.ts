@@ -1,8 +1,7 @@
 // Monitoring as the program wires it, per committed stack (Pulumi.<stack>.yaml as written).
 import { describe, expect, it } from "vitest";
 import { polToWei } from "../../components/monitoring-queries";
-import { fakeDigest } from "../support/fakes";
-import { runStack, stackConfig, type StackRun } from "../support/stack";
+import { committedStacks, configOf as at, runCommittedStack as run } from "../policy/committed-stacks";
 
 const MONITORING = "facilitator:index:Monitoring";
 const POD_MONITORING = "kubernetes:monitoring.googleapis.com/v1:PodMonitoring";
@@ -10,22 +9,14 @@ const ALERT = "gcp:monitoring/alertPolicy:AlertPolicy";
 const DASHBOARD = "gcp:monitoring/dashboard:Dashboard";
 const SCRAPE_POLICY = "facilitator-metrics-scrape";
 
-function at(stack: string, key: string): string {
-  return stackConfig({ stack }).values[`facilitator:${key}`] ?? "";
-}
-
-async function run(stack: string, config: Record<string, string | undefined> = {}): Promise<StackRun> {
-  const tag = at(stack, "imageTag");
-  const repository = `${at(stack, "registryLocation")}-docker.pkg.dev/${at(stack, "registryProject")}/${at(stack, "registryRepository")}/${at(stack, "imageName")}`;
-  return runStack({ stack, config, registry: [{ repository, tags: [tag], digest: fakeDigest(tag) }] });
-}
-
 function queryOf(alert: { inputs: Record<string, unknown> }): string {
   const [condition] = alert.inputs["conditions"] as { conditionPrometheusQueryLanguage: { query: string } }[];
   return condition?.conditionPrometheusQueryLanguage.query ?? "";
 }
 
-describe.each(["staging", "prod"])("monitoring of stack %s", (stack) => {
+const MONITORED_STACKS = committedStacks().filter((stack) => at(stack, "monitoringEnabled") !== "false");
+
+describe.each(MONITORED_STACKS)("monitoring of stack %s", (stack) => {
   it("scrapes exactly the Deployment's pods, in its namespace, through the stack's cluster", async () => {
     const result = await run(stack);
     const deployment = result.one("kubernetes:apps/v1:Deployment").inputs as {
@@ -73,6 +64,10 @@ describe.each(["staging", "prod"])("monitoring of stack %s", (stack) => {
 });
 
 describe("monitoring config", () => {
+  it("is on in the committed staging and prod stacks", () => {
+    expect(MONITORED_STACKS).toEqual(expect.arrayContaining(["prod", "staging"]));
+  });
+
   it("refuses monitoring without a notification channel, with both fixes", async () => {
     await expect(run("prod", { monitoringNotificationChannels: "[]" })).rejects.toThrow(
       /facilitator:monitoringEnabled: expected false, or at least one notification channel; .*--path 'facilitator:monitoringNotificationChannels\[0\]'.*Fix: pulumi config set --stack prod facilitator:monitoringEnabled false/,

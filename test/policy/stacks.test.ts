@@ -3,26 +3,14 @@
 // a root pod) must produce exactly the expected violations, so "clean" means something.
 // Resources that other components add later (GitHub environments, WIF providers, monitoring)
 // are checked automatically: the pack runs over everything the stack registers.
-import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { policies } from "../../policy/index";
 import { runPolicies, type ResourceUnderTest, type Violation } from "../../policy/run";
 import type { PodSpec } from "../../policy/workloads";
-import { fakeDigest } from "../support/fakes";
-import { REPO_ROOT, runStack, stackConfig, type StackRun } from "../support/stack";
+import type { StackRun } from "../support/stack";
+import { committedStacks, runCommittedStack as run } from "./committed-stacks";
 
-const STACKS = readdirSync(REPO_ROOT)
-  .map((file) => /^Pulumi\.([\w-]+)\.yaml$/.exec(file)?.[1])
-  .filter((stack): stack is string => stack !== undefined)
-  .sort();
-
-/** Runs a stack with its configured imageTag already in the registry (the promote/rollback path). */
-async function run(stack: string): Promise<StackRun> {
-  const { values } = stackConfig({ stack });
-  const at = (key: string) => values[`facilitator:${key}`] ?? "";
-  const repository = `${at("registryLocation")}-docker.pkg.dev/${at("registryProject")}/${at("registryRepository")}/${at("imageName")}`;
-  return runStack({ stack, registry: [{ repository, tags: [at("imageTag")], digest: fakeDigest(at("imageTag")) }] });
-}
+const STACKS = committedStacks();
 
 function asPolicyInput(stackRun: StackRun): ResourceUnderTest[] {
   return stackRun.resources.map(({ type, name, urn, inputs }) => ({ type, name, urn, props: inputs }));
