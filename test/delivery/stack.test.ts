@@ -1,0 +1,121 @@
+// Delivery in the committed stacks: Pulumi.staging.yaml / Pulumi.prod.yaml run through index.ts
+// under mocks (test/support/stack.ts), asserting the GitHub environments, the keyless CI identity
+// and how its accounts reach the registry; and the switch that leaves all of it out.
+import { describe, expect, it } from "vitest";
+import { releasedImages, runStack, stackFileConfig } from "../support/stack";
+
+const RELEASED = releasedImages(["v1.2.2", "v1.2.3"]);
+const ENV = "github:index/repositoryEnvironment:RepositoryEnvironment";
+const POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
+const VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable";
+const SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret";
+const WIF_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider";
+const ACCOUNT = "gcp:serviceaccount/account:Account";
+const KEY = "gcp:serviceaccount/key:Key";
+// The opt-in key path is tested in githubDelivery.test.ts: the shared stack mocks compute no key material.
+const REGISTRY_BINDING = "gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding";
+
+function committed(stack: string, key: string): string {
+  const value = stackFileConfig(stack)[`facilitator:${key}`];
+  if (value === undefined) throw new Error(`Pulumi.${stack}.yaml has no facilitator:${key}`);
+  return value;
+}
+
+describe("delivery in Pulumi.prod.yaml", () => {
+  it("production: required reviewers from the stack file, no self-review, no admin bypass, release tags only", async () => {
+    const run = await runStack({ stack: "prod", registry: RELEASED });
+    const envs = Object.fromEntries(run.ofType(ENV).map((e) => [e.inputs.environment, e.inputs]));
+    expect(Object.keys(envs).sort()).toEqual(["production", "production-preview"]);
+    const reviewers = (JSON.parse(committed("prod", "githubReviewerUsers")) as (number | string)[]).map(Number);
+    expect(reviewers.length).toBeGreaterThan(0);
+    expect(envs.production).toMatchObject({
+      repository: committed("prod", "githubRepository").split("/")[1],
+      reviewers: [{ users: reviewers, teams: [] }],
+      preventSelfReview: true,
+      canAdminsBypass: false,
+      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+    });
+    const policies = run.ofType(POLICY).filter((p) => p.inputs.environment === "production");
+    expect(policies.map((p) => p.inputs)).toEqual([{ repository: "facilitator-deploy", environment: "production", tagPattern: "v*.*.*" }]);
+    // previews of prod decrypt prod's secrets: they wait for a reviewer too
+    expect(envs["production-preview"].reviewers).toEqual([{ users: reviewers, teams: [] }]);
+
+    const [provider] = run.ofType(WIF_PROVIDER);
+    expect(provider.inputs.attributeCondition).toBe(
+      `assertion.repository_id == '${committed("prod", "githubRepositoryId")}' && ` +
+        `assertion.repository_owner_id == '${committed("prod", "githubOwnerId")}' && ` +
+        "(assertion.environment == 'production' || assertion.environment == 'production-preview')",
+    );
+    expect(run.ofType(ACCOUNT).map((a) => [a.inputs.accountId, a.inputs.project]).sort()).toEqual([
+      ["ci-deploy-prod", "x402-facilitator-prod"],
+      ["ci-preview-prod", "x402-facilitator-prod"],
+    ]);
+    // keyless: no key and no secret anywhere
+    expect(run.ofType(KEY)).toHaveLength(0);
+    expect(run.ofType(SECRET)).toHaveLength(0);
+    // the workflows' variables, per environment
+    const names = (env: string) => run.ofType(VARIABLE).filter((v) => v.inputs.environment === env).map((v) => v.inputs.variableName).sort();
+    const expected = ["GCP_PROJECT", "GCP_SERVICE_ACCOUNT", "GCP_WORKLOAD_IDENTITY_PROVIDER", "GKE_CLUSTER", "GKE_LOCATION", "PULUMI_BACKEND_URL"];
+    expect(names("production")).toEqual(expected);
+    expect(names("production-preview")).toEqual(expected);
+  });
+
+  it("prod's CI identities are readers of staging's registry, by name in Pulumi.staging.yaml", () => {
+    const readers = JSON.parse(committed("staging", "registryReaders")) as string[];
+    expect(readers).toEqual(
+      expect.arrayContaining([
+        "serviceAccount:ci-deploy-prod@x402-facilitator-prod.iam.gserviceaccount.com",
+        "serviceAccount:ci-preview-prod@x402-facilitator-prod.iam.gserviceaccount.com",
+      ]),
+    );
+  });
+});
+
+describe("delivery in Pulumi.staging.yaml", () => {
+  it("staging admits main and release tags without reviewers; its deployer writes and its previewer reads the registry", async () => {
+    const run = await runStack({ stack: "staging", registry: RELEASED });
+    const envs = Object.fromEntries(run.ofType(ENV).map((e) => [e.inputs.environment, e.inputs]));
+    expect(Object.keys(envs).sort()).toEqual(["staging", "staging-preview"]);
+    expect(envs.staging.reviewers).toBeUndefined();
+    expect(run.ofType(POLICY).map((p) => p.inputs.branchPattern ?? p.inputs.tagPattern).sort()).toEqual(["main", "v*.*.*"]);
+
+    const binding = (role: string) => run.ofType(REGISTRY_BINDING).find((b) => b.inputs.role === role)!;
+    const writers = binding("roles/artifactregistry.writer");
+    const readers = binding("roles/artifactregistry.reader");
+    expect(writers.inputs.members).toEqual(["serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com"]);
+    expect(readers.inputs.members).toContain("serviceAccount:ci-preview-staging@x402-facilitator-staging.iam.gserviceaccount.com");
+    expect(readers.inputs.members).not.toContain("serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com");
+    // the bindings are made after the accounts exist
+    const accountUrn = (id: string) => run.ofType(ACCOUNT).find((a) => a.inputs.accountId === id)!.urn.split("::").pop()!;
+    expect(writers.options.dependsOn.some((urn) => urn.endsWith(`::${accountUrn("ci-deploy-staging")}`))).toBe(true);
+    expect(readers.options.dependsOn.some((urn) => urn.endsWith(`::${accountUrn("ci-preview-staging")}`))).toBe(true);
+
+    const [provider] = run.ofType(WIF_PROVIDER);
+    expect(provider.inputs.attributeCondition).toContain(`assertion.repository_id == '${committed("staging", "githubRepositoryId")}'`);
+    expect(provider.inputs.attributeCondition).toContain("assertion.environment == 'staging'");
+  });
+});
+
+describe("facilitator:githubManage false", () => {
+  it.each(["staging", "prod"])("%s runs without any GitHub or workload identity resource", async (stack) => {
+    const run = await runStack({ stack, registry: RELEASED, config: { githubManage: "false" } });
+    const delivery = run.resources.filter((r) => /^(github:|pulumi:providers:github|gcp:iam\/|gcp:serviceaccount\/|facilitator:index:(GithubDelivery|GithubEnvironment|CiIdentity))/.test(r.type));
+    expect(delivery).toEqual([]);
+    expect(run.ofType("kubernetes:apps/v1:Deployment")).toHaveLength(1);
+    expect(run.outputs.imageRef).toMatch(/@sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe("bad delivery config", () => {
+  it("fails with every problem, naming the key and the fix", async () => {
+    await expect(
+      runStack({
+        stack: "prod",
+        registry: RELEASED,
+        config: { githubRepositoryId: "0", githubReviewerUsers: '["alice"]', ciPoolId: "gcp-pool" },
+      }),
+    ).rejects.toThrow(
+      /facilitator:githubRepositoryId: expected an integer from 1 to .*pulumi config set --stack prod facilitator:githubRepositoryId 812345678[\s\S]*facilitator:githubReviewerUsers: expected a list of numeric GitHub user ids[\s\S]*facilitator:ciPoolId: expected a workload identity pool id/,
+    );
+  });
+});
