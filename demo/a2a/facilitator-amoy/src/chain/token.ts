@@ -21,7 +21,3 @@ export async function readAuthorizationFacts(client: AmoyClient, token: Address,
   ]);
   return { used, balance, name, version };
 }
-
-export async function isAuthorizationUsed(client: AmoyClient, token: Address, from: Address, nonce: Hex): Promise<boolean> {
-  return client.readContract({ address: token, abi: eip3009ABI, functionName: "authorizationState", args: [from, nonce] });
-}

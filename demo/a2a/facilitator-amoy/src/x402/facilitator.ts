@@ -6,9 +6,9 @@
 // and a clean "RPC unavailable" instead of a wrong verdict when the chain did not answer.
 //
 // Settlement is ours, because it must hold under concurrency: one transaction per authorization
-// (single-flight keyed by token+from+nonce), nonces managed by TransactionSender, and no local
-// "used" list — the token's authorizationState on chain is the only truth, so a failed send
-// leaves the payment settleable.
+// (single-flight keyed by token+from+nonce; only requests with the same terms share a result),
+// nonces managed by TransactionSender, and no local "used" list: the token's authorizationState
+// on chain is the only truth, so a failed send leaves the payment settleable.
 import { x402Facilitator } from "@x402/core/facilitator";
 import type { Network, PaymentPayload, PaymentRequirements, SettleResponse, VerifyResponse } from "@x402/core/types";
 import { eip3009ABI } from "@x402/evm";
@@ -32,7 +32,7 @@ import { VerifyProbe } from "../chain/probe.js";
 import { describeRpcFailure, isRpcUnavailable } from "../chain/rpcErrors.js";
 import type { TransactionSender } from "../chain/sender.js";
 import { readAuthorizationFacts } from "../chain/token.js";
-import { authorizationKey, NETWORK_V1, NETWORK_V2, routePayment, type FacilitatorRequest, type Payment } from "./payment.js";
+import { authorizationKey, NETWORK_V1, NETWORK_V2, routePayment, settlementTerms, type FacilitatorRequest, type Payment } from "./payment.js";
 import * as reasons from "./reasons.js";
 import { BoundedMap, SingleFlight } from "./singleFlight.js";
 
@@ -56,8 +56,8 @@ export class Facilitator {
   /** GET /supported, in @x402/core's own format. */
   readonly supported: ReturnType<x402Facilitator["getSupported"]>;
   private readonly settles = new SingleFlight<Outcome<SettleResponse>>();
-  /** Broadcast, receipt not yet seen: a retried settle waits for this hash instead of sending again. */
-  private readonly broadcasts = new BoundedMap<Hex>(RECENT_ENTRIES);
+  /** Broadcast, receipt not yet seen: a retry with the same terms follows this hash instead of sending again. */
+  private readonly broadcasts = new BoundedMap<{ hash: Hex; terms: string }>(RECENT_ENTRIES);
   /** Confirmed here: lets a replay's "already used" answer name the transaction. */
   private readonly confirmed = new BoundedMap<Hex>(RECENT_ENTRIES);
 
@@ -71,10 +71,6 @@ export class Facilitator {
 
   get signerAddress(): Address {
     return this.options.sender.address;
-  }
-
-  get settlementsInFlight(): number {
-    return this.settles.size;
   }
 
   async verify(request: FacilitatorRequest): Promise<Outcome<VerifyResponse>> {
@@ -98,16 +94,16 @@ export class Facilitator {
       });
     }
     const payment = routed.payment;
-    return this.settles.run(authorizationKey(payment), () => this.settleOnce(payment, MAX_SEND_ROUNDS));
+    return this.settles.run(authorizationKey(payment), settlementTerms(payment), () => this.settleOnce(payment, MAX_SEND_ROUNDS));
   }
 
   private async settleOnce(payment: Payment, roundsLeft: number): Promise<Outcome<SettleResponse>> {
     const key = authorizationKey(payment);
     const earlier = this.broadcasts.get(key);
-    if (earlier) {
-      const known = await this.isKnownTransaction(earlier);
+    if (earlier && earlier.terms === settlementTerms(payment)) {
+      const known = await this.isKnownTransaction(earlier.hash);
       if (!known.ok) return known;
-      if (known.value) return this.awaitSettlement(payment, earlier, roundsLeft);
+      if (known.value) return this.awaitSettlement(payment, earlier.hash, roundsLeft);
       this.broadcasts.delete(key); // it never reached the chain: the authorization is still ours to send
     }
 
@@ -135,7 +131,7 @@ export class Facilitator {
     switch (sent.kind) {
       case "sent":
       case "maybe-sent":
-        this.broadcasts.set(key, sent.hash);
+        this.broadcasts.set(key, { hash: sent.hash, terms: settlementTerms(payment) });
         return this.awaitSettlement(payment, sent.hash, roundsLeft);
       case "rpc-unavailable":
         return { ok: false, error: { kind: "rpc_unavailable", message: sent.message } };
@@ -246,7 +242,7 @@ export class Facilitator {
 }
 
 /** Calldata for transferWithAuthorization, in the overload the signature calls for. */
-export function encodeTransfer(payment: Payment): Hex {
+function encodeTransfer(payment: Payment): Hex {
   const a = payment.authorization;
   const base = [a.from, a.to, BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce] as const;
   const { signature } = parseErc6492Signature(payment.signature);

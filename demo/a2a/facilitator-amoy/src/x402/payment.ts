@@ -59,6 +59,16 @@ export function authorizationKey(payment: Payment): string {
   return `${payment.asset}:${payment.authorization.from}:${payment.authorization.nonce}`.toLowerCase();
 }
 
+/**
+ * The terms a settlement result is valid for: the signature and what the requirements demand of it.
+ * Two requests with the same authorization and the same terms may share one settlement.
+ */
+export function settlementTerms(payment: Payment): string {
+  const r = payment.request.paymentRequirements;
+  const amount = payment.request.x402Version === 2 ? payment.request.paymentRequirements.amount : payment.request.paymentRequirements.maxAmountRequired;
+  return JSON.stringify([payment.request.x402Version, payment.signature.toLowerCase(), r.payTo.toLowerCase(), amount, r.extra?.name, r.extra?.version]);
+}
+
 function eip3009Of(payload: Record<string, unknown>): { authorization: Authorization; signature: Hex } | undefined {
   const { authorization, signature } = payload;
   if (typeof signature !== "string" || typeof authorization !== "object" || authorization === null) return undefined;
