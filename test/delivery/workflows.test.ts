@@ -111,8 +111,8 @@ describe("preview.yml", () => {
     const index = (pred: (s: Step) => boolean) => job.steps.findIndex(pred);
     expect(index((s) => s.uses === "./.github/actions/gcp-login")).toBeLessThan(index((s) => s.uses?.startsWith("pulumi/actions@") ?? false));
   });
-  it("has a Docker BuildKit builder, because docker-build builds during preview", () => {
-    expect(job.steps.some((s) => s.uses?.startsWith("docker/setup-buildx-action@"))).toBe(true);
+  it("needs no Docker: previews never build (the image component's buildOnPreview is false)", () => {
+    expect(job.steps.some((s) => s.uses?.startsWith("docker/setup-buildx-action@"))).toBe(false);
   });
   it("gives fork and Dependabot PRs a skipped note instead of a failing job", () => {
     expect(job.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
@@ -155,6 +155,10 @@ describe("release.yml", () => {
     expect(steps[sign].run).toContain('cosign sign --yes "$IMAGE_REF"');
     expect(steps[sign].run).not.toContain("--key"); // keyless
     expect(steps[sign].env?.IMAGE_REF).toBe("${{ steps.up.outputs.imageRef }}");
+    // the build in `pulumi up` needs a BuildKit builder before it
+    const buildx = steps.findIndex((s) => s.uses?.startsWith("docker/setup-buildx-action@"));
+    expect(buildx).toBeGreaterThan(-1);
+    expect(buildx).toBeLessThan(up);
   });
   it("production: verifies the signature, deploys prod, checks it runs the staged digest, smoke-tests", () => {
     const steps = release.jobs.production.steps;
