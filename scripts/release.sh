@@ -55,6 +55,9 @@ if $push; then
   git remote get-url origin > /dev/null 2>&1 || die "--push needs a remote named origin"
   remote_tags="$(git ls-remote --tags origin "refs/tags/$version")" || die "cannot reach origin to check for tag $version"
   [[ -z "$remote_tags" ]] || die "tag $version already exists on origin; releases are immutable: choose the next version"
+  # Release what origin has plus our commits, never an older base: the push must fast-forward.
+  git fetch --quiet origin "refs/heads/$branch" 2> /dev/null || die "cannot fetch $branch from origin"
+  git merge-base --is-ancestor FETCH_HEAD HEAD || die "$branch is behind origin/$branch; pull (and re-test) before releasing"
 fi
 
 stack_files=(Pulumi.staging.yaml)
@@ -86,7 +89,8 @@ git tag -a "$version" -m "release($version): $summary"
 echo "release: tagged $version at $(git rev-parse --short HEAD): $summary"
 
 if $push; then
-  git push --atomic origin "refs/heads/$branch" "refs/tags/$version"
+  git push --atomic origin "refs/heads/$branch" "refs/tags/$version" \
+    || die "push failed; the commit and tag $version are local only. Fix the cause, then: git push --atomic origin $branch $version"
   echo "release: pushed $branch and $version; the release workflow deploys staging, then waits for production reviewers"
 else
   echo "release: not pushed. To publish: git push --atomic origin $branch $version"

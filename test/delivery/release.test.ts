@@ -123,6 +123,25 @@ describe("scripts/release.sh refuses", () => {
     expect(result.stderr).toContain("tag v1.3.0 already exists on origin");
   });
 
+  it("with --push, a branch that is behind origin", () => {
+    const repo = makeRepo();
+    const origin = mkdtempSync(join(tmpdir(), "release-origin-"));
+    temps.push(origin);
+    git(origin, "init", "--quiet", "--bare");
+    git(repo, "remote", "add", "origin", origin);
+    git(repo, "push", "--quiet", "origin", "main");
+    // someone else pushed a commit we do not have
+    const other = mkdtempSync(join(tmpdir(), "release-other-"));
+    temps.push(other);
+    git(tmpdir(), "clone", "--quiet", "--branch", "main", origin, other);
+    git(other, "-c", "user.name=o", "-c", "user.email=o@example.invalid", "commit", "--quiet", "--allow-empty", "-m", "newer");
+    git(other, "push", "--quiet", "origin", "main");
+    const result = release(repo, ["v1.3.0", "--push"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("main is behind origin/main; pull (and re-test) before releasing");
+    expect(git(repo, "tag")).toBe("");
+  });
+
   it("failing tests, before changing anything", () => {
     const repo = makeRepo({
       "package.json": JSON.stringify({ name: "t", private: true, scripts: { test: "node -e \"process.exit(3)\"" } }),
