@@ -1,5 +1,6 @@
 // Secrets reach pods only through a Kubernetes Secret and env[].valueFrom.secretKeyRef, and
 // nothing that looks like a secret is ever written into a resource as a literal env value.
+import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containersOf, dockerContainerOf, podSpecOf } from "./workloads";
@@ -58,14 +59,15 @@ export function secretLookingValue(value: string): string | undefined {
 
 export const noLiteralSecrets: ResourceValidationPolicy = {
   name: "no-literal-secrets",
-  description: "No env var (and no ConfigMap entry) holds a literal value that looks like a private key, token or credentialed URL.",
+  description: "No env var, ConfigMap entry or GitHub Actions variable holds a literal value that looks like a private key, token or credentialed URL.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args, reportViolation) => {
-    const report = (where: string, value: string | undefined) => {
+    const toKubernetesSecret = "move it to a Pulumi secret and a Kubernetes Secret, referenced with valueFrom.secretKeyRef";
+    const report = (where: string, value: string | undefined, fix = toKubernetesSecret) => {
       const what = value === undefined ? undefined : secretLookingValue(value);
       // Never echo the value: the message says what it looks like, not what it is.
-      if (what) reportViolation(`${where} holds a literal value that looks like ${what}: move it to a Pulumi secret and a Kubernetes Secret, referenced with valueFrom.secretKeyRef.`);
+      if (what) reportViolation(`${where} holds a literal value that looks like ${what}: ${fix}.`);
     };
     const podSpec = podSpecOf(args);
     for (const { label, container } of podSpec ? containersOf(podSpec) : []) {
@@ -74,11 +76,16 @@ export const noLiteralSecrets: ResourceValidationPolicy = {
     const dockerContainer = dockerContainerOf(args);
     for (const entry of dockerContainer?.envs ?? []) {
       const [name = "", ...rest] = entry.split("=");
-      report(`docker container env ${name}`, rest.join("="));
+      report(`docker container env ${name}`, rest.join("="), "docker inspect shows container env to anyone with access to the engine: pass it as a file (uploads), not as env");
     }
     if (args.isType(k8s.core.v1.ConfigMap)) {
       const data = (args.props as { data?: Record<string, string> }).data ?? {};
       for (const [key, value] of Object.entries(data)) report(`ConfigMap key ${key}`, value);
+    }
+    // Actions variables are plain text in the UI and in logs: secrets belong in environment secrets.
+    if (args.isType(github.ActionsEnvironmentVariable) || args.isType(github.ActionsVariable)) {
+      const { variableName, value } = args.props as { variableName?: string; value?: string };
+      report(`GitHub Actions variable ${variableName}`, value, "make it an ActionsEnvironmentSecret");
     }
   },
 };

@@ -73,6 +73,14 @@ describe("no-literal-secrets", () => {
     expect(await runPolicies([noLiteralSecrets], [dockerContainer()])).toEqual([]);
   });
 
+  it("rejects a key in a GitHub Actions variable, passes an ordinary one", async () => {
+    const variable = (value: string) =>
+      resource("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable", "var", { repository: "r", environment: "production", variableName: "SIGNER", value });
+    expect(await runPolicies([noLiteralSecrets], [variable("projects/123/locations/global/workloadIdentityPools/github/providers/github")])).toEqual([]);
+    const violations = await runPolicies([noLiteralSecrets], [variable(privateKey)]);
+    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/GitHub Actions variable SIGNER holds a literal value that looks like a hex private key/)]);
+  });
+
   it("rejects a token in a ConfigMap", async () => {
     const configMap = (data: Record<string, string>) => resource("kubernetes:core/v1:ConfigMap", "settings", { data });
     expect(await runPolicies([noLiteralSecrets], [configMap({ LOG_LEVEL: "info" })])).toEqual([]);
