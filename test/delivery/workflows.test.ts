@@ -21,6 +21,7 @@ interface Step {
 }
 interface Job {
   if?: string;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
   needs?: string | string[];
   environment?: string | { name: string };
   permissions?: Record<string, string>;
@@ -140,6 +141,11 @@ describe("release.yml", () => {
     expect(release.jobs.production.needs).toBe("staging");
     expect(envName(release.jobs.production)).toBe("production");
     expect(release.jobs.production.if).toBe("github.ref_type == 'tag'");
+  });
+  it("serializes deploys per stack without cancelling one halfway; a release awaiting approval does not block staging", () => {
+    expect((release as unknown as { concurrency?: unknown }).concurrency).toBeUndefined();
+    expect(release.jobs.staging.concurrency).toEqual({ group: "deploy-staging", "cancel-in-progress": false });
+    expect(release.jobs.production.concurrency).toEqual({ group: "deploy-production", "cancel-in-progress": false });
   });
   it("staging: pulumi up, then cosign keyless signing of the pushed digest, then the smoke test", () => {
     const steps = release.jobs.staging.steps;
