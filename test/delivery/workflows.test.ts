@@ -189,6 +189,14 @@ describe("release.yml", () => {
   });
 });
 
+describe("dependabot.yml", () => {
+  it("proposes upgrades of the pinned actions weekly", () => {
+    const config = parse(readFileSync(join(ROOT, ".github/dependabot.yml"), "utf8")) as { version: number; updates: { "package-ecosystem": string; schedule: { interval: string } }[] };
+    expect(config.version).toBe(2);
+    expect(config.updates).toEqual(expect.arrayContaining([expect.objectContaining({ "package-ecosystem": "github-actions", schedule: { interval: "weekly" } })]));
+  });
+});
+
 describe("smoke-test action", () => {
   it("checks /healthz and /supported", () => {
     const script = action("smoke-test").runs.steps.map((s) => s.run).join("\n");
