@@ -1,4 +1,4 @@
-// The shipped artefact: dist/main.js and dist/healthcheck.js are self-contained (run from a
+// The shipped artefact (built by test/globalSetup.ts): dist/main.js and dist/healthcheck.js are self-contained (run from a
 // directory with no node_modules anywhere above it), serve the API, and shut down cleanly.
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import { execFile } from "node:child_process";
@@ -18,7 +18,6 @@ let isolated: string;
 let service: FacilitatorProcess;
 
 beforeAll(async () => {
-  await run(process.execPath, ["scripts/build.mjs"], { cwd: SERVICE_DIR });
   isolated = await mkdtemp(join(tmpdir(), "facilitator-dist-"));
   await cp(join(SERVICE_DIR, "dist"), isolated, { recursive: true });
   chain = await startTestChain();

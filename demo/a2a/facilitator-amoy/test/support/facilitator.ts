@@ -38,7 +38,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Runs the facilitator to completion (for start-up failures): exit code and output. */
-export async function runFacilitator(env: Record<string, string>, entry: "dist" | "source" = "source"): Promise<{ code: number | null; output: string }> {
+export async function runFacilitator(env: Record<string, string>, entry: "dist" | "source" = "dist"): Promise<{ code: number | null; output: string }> {
   const child = spawnFacilitator(env, entry);
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
