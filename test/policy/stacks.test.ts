@@ -1,14 +1,14 @@
 // The policy pack over every committed stack, as the program registers it under mocks: each
 // stack must be clean. Then a deliberately broken copy of prod (image by tag, a literal key,
 // a root pod) must produce exactly the expected violations, so "clean" means something.
-// Resources that other components add later (GitHub environments, WIF providers, monitoring)
-// are checked automatically: the pack runs over everything the stack registers.
+// The pack runs over everything a stack registers, so resources added by later components are
+// checked without changes here; the last tests prove it reaches the GitHub, WIF and registry ones.
 import { describe, expect, it } from "vitest";
 import { policies } from "../../policy/index";
 import { runPolicies, type ResourceUnderTest, type Violation } from "../../policy/run";
 import type { PodSpec } from "../../policy/workloads";
 import type { StackRun } from "../support/stack";
-import { committedStacks, runCommittedStack as run } from "./committed-stacks";
+import { committedStacks, configOf, runCommittedStack as run } from "./committed-stacks";
 
 const STACKS = committedStacks();
 
@@ -60,5 +60,36 @@ describe("policy pack over a deliberately broken copy of prod", () => {
       ["pod-hardening", expect.stringMatching(/runs as uid 0/)],
     ]);
     expect(violations.map((v) => v.message).join("\n")).not.toContain(key.slice(2));
+  });
+});
+
+describe("policy pack over broken copies of what the other components create", () => {
+  it.runIf(configOf("prod", "githubManage") === "true")(
+    "prod: a production environment without reviewers and a WIF provider without condition are caught",
+    async () => {
+      const broken = structuredClone(asPolicyInput(await run("prod")));
+      const environments = broken.filter(
+        (r) => r.type === "github:index/repositoryEnvironment:RepositoryEnvironment" && r.props["environment"] === "production",
+      );
+      const providers = broken.filter((r) => r.type === "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+      expect(environments).toHaveLength(1);
+      expect(providers.length).toBeGreaterThan(0);
+      for (const environment of environments) environment.props["reviewers"] = [];
+      for (const provider of providers) delete provider.props["attributeCondition"];
+
+      const violations = await runPolicies(policies, broken);
+      expect(violations.map((v) => [v.policy, v.urn])).toEqual([
+        ["production-environment-protected", environments[0]?.urn],
+        ...providers.map((p) => ["wif-attribute-condition", p.urn]),
+      ]);
+    },
+  );
+
+  it("staging: a registry repository with mutable tags is caught", async () => {
+    const broken = structuredClone(asPolicyInput(await run("staging")));
+    const repositories = broken.filter((r) => r.type === "gcp:artifactregistry/repository:Repository");
+    expect(repositories).toHaveLength(1);
+    for (const repository of repositories) repository.props["dockerConfig"] = { immutableTags: false };
+    expect((await runPolicies(policies, broken)).map((v) => v.policy)).toEqual(["registry-immutable-tags"]);
   });
 });
