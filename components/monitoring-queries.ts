@@ -9,7 +9,7 @@ export const METRICS = {
   /** histograms (seconds) of POST /verify and POST /settle handling. */
   verifyDuration: "facilitator_verify_duration_seconds",
   settleDuration: "facilitator_settle_duration_seconds",
-  /** counter {outcome, reason} — settle attempts by result. */
+  /** counter {outcome, reason} — one per POST /settle; outcome ∈ success, failure, invalid, duplicate, pending, simulated. */
   settlements: "facilitator_settlements_total",
   /** gauge — settlements submitted and not yet final. */
   settlementsInFlight: "facilitator_settlements_in_flight",
@@ -19,7 +19,10 @@ export const METRICS = {
   ready: "facilitator_ready",
 } as const;
 
-/** `outcome` label value of a settlement that failed (the others: success, duplicate, simulated). */
+/**
+ * `outcome` of a valid payment the facilitator could not settle (RPC error, revert, no gas). Rejected
+ * payments are `invalid` and never alert: a client sending bad payments must not page on-call.
+ */
 export const SETTLE_FAILURE_OUTCOME = "failure";
 
 const WEI_PER_POL = 10n ** 18n;
