@@ -7,7 +7,7 @@
 // the program runs. Adding a concern = one interface, one read<Section>() and one line in readConfig().
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { ConfigReader, type RawConfig } from "./config-reader";
+import { ConfigError, ConfigReader, type RawConfig } from "./config-reader";
 import type { GithubDeliveryArgs } from "./githubDelivery";
 import type { AlertThresholds } from "./monitoring-queries";
 
@@ -366,6 +366,6 @@ export function loadConfig(): FacilitatorConfig {
   try {
     return parseConfig(pulumi.getStack(), raw, secretKeys);
   } catch (err) {
-    throw err instanceof Error && err.name === "ConfigError" ? new pulumi.RunError(err.message) : err;
+    throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
   }
 }

@@ -1,4 +1,5 @@
 // The stack-under-mocks runner itself: it reproduces what the Pulumi CLI hands the program.
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { FACILITATOR_REPOSITORY, releasedImages, runStack, stackConfig } from "../support/stack";
 
@@ -25,6 +26,12 @@ describe("runStack", () => {
     expect(run.outputs["imageRepository"]).toBe(FACILITATOR_REPOSITORY);
     expect(run.one("kubernetes:apps/v1:Deployment").name).toBe("facilitator");
     expect(run.invokes.map((i) => i.token)).toContain("gcp:artifactregistry/getDockerImages:getDockerImages");
+  });
+
+  it("a bad stack config stops the program with a RunError (Pulumi prints it without a stack trace)", async () => {
+    const error: unknown = await runStack({ stack: "prod", config: { replicas: "0" }, registry: releasedImages(["v1.2.3"]) }).catch((e: unknown) => e);
+    expect(pulumi.RunError.isInstance(error as Error)).toBe(true);
+    expect((error as Error).message).toContain("Fix: pulumi config set --stack prod facilitator:replicas 2");
   });
 
   it("rejects with the program's error", async () => {
