@@ -141,11 +141,11 @@ describe.each(cases)("$name", (c) => {
 
     const verify = await service.server.inject({ method: "POST", url: "/verify", payload: facilitatorBody(payload, presented) });
     expect(verify.statusCode).toBe(200);
-    expect(verify.json()).toMatchObject({ isValid: false, invalidReason: c.reason });
+    expect(verify.json()).toMatchObject({ isValid: false, invalidReason: c.reason, invalidMessage: expect.any(String) });
 
     const settle = await service.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(payload, presented) });
     expect(settle.statusCode).toBe(200);
-    expect(settle.json()).toMatchObject({ success: false, errorReason: c.reason, transaction: "" });
+    expect(settle.json()).toMatchObject({ success: false, errorReason: c.reason, errorMessage: verify.json<{ invalidMessage: string }>().invalidMessage, transaction: "" });
 
     expect(await chainState(payload)).toEqual(before);
   });

@@ -33,6 +33,7 @@ import { describeRpcFailure, isRpcUnavailable } from "../chain/rpcErrors.js";
 import type { TransactionSender } from "../chain/sender.js";
 import { readAuthorizationFacts } from "../chain/token.js";
 import { authorizationKey, NETWORK_V1, NETWORK_V2, routePayment, settlementTerms, type FacilitatorRequest, type Payment } from "./payment.js";
+import { explainReason } from "./messages.js";
 import * as reasons from "./reasons.js";
 import { BoundedMap, SingleFlight } from "./singleFlight.js";
 
@@ -195,7 +196,7 @@ export class Facilitator {
     if (probe.rpcFailure) return rpcUnavailable(probe.rpcFailure);
     if (result.isValid) return ok({ isValid: true, payer: payment.authorization.from });
     if (result.invalidReason !== reasons.SIMULATION_FAILED) {
-      const invalidMessage = cleanMessage(result.invalidMessage);
+      const invalidMessage = cleanMessage(result.invalidMessage) ?? explainReason(result.invalidReason, payment);
       return ok({ isValid: false, invalidReason: result.invalidReason, ...(invalidMessage ? { invalidMessage } : {}), payer: payment.authorization.from });
     }
     return this.diagnose(payment, revertReason(result.invalidMessage));
