@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { readGitFacts } from "./git";
+import { readGitFacts, type GitFacts } from "./git";
 import {
   DOCKERFILE,
   GHCR_IMAGE_NAME,
@@ -70,10 +70,18 @@ export async function lookupImage(args: ImageLookupArgs): Promise<ImageAction> {
     mayBuild,
     promoteOnly: args.promoteOnly,
     // git is consulted only when a build is actually possible.
-    git: digest === undefined && mayBuild ? readGitFacts(args.contextDir, args.tag) : undefined,
+    git: digest === undefined && mayBuild ? gitFacts(args.contextDir, args.tag) : undefined,
   });
   if (plan.action === "fail") throw new pulumi.RunError(plan.reason);
   return plan;
+}
+
+function gitFacts(dir: string, tag: string): GitFacts {
+  try {
+    return readGitFacts(dir, tag);
+  } catch (err) {
+    throw new pulumi.RunError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 export interface FacilitatorImageArgs {

@@ -61,6 +61,10 @@ describe("lookupImage", () => {
     await expect(lookup({ contextDir: dir }, released)).rejects.toThrow(/Image tag v1\.3\.0 is not in .*, and HEAD \([0-9a-f]{7}\) is not at git tag v1\.3\.0/);
   });
 
+  it("a stack that may build, outside a git checkout, stops with a clear error", async () => {
+    await expect(lookup({ contextDir: notACheckout() }, released)).rejects.toThrow(/Cannot read the git commit in .*built only from a git checkout of the release tag/);
+  });
+
   it("a promote-only stack never builds, even configured to and at the tag", async () => {
     const dir = checkout("v1.3.0", true);
     await expect(lookup({ stack: "prod", promoteOnly: true, mayBuild: true, contextDir: dir }, released)).rejects.toThrow(
