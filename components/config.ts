@@ -82,8 +82,32 @@ export interface MonitoringConfig {
  */
 export type DeliveryConfig = Omit<GithubDeliveryArgs, "stack">;
 
+/** Where the facilitator runs: a Kubernetes cluster, or one container on a Docker host. */
+export const DEPLOY_TARGETS = ["kubernetes", "docker"] as const;
+export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
+
+/** The docker target (components/dockerDeployment.ts). Read for every stack; used when target is docker. */
+export interface DockerConfig {
+  /** Docker host (`ssh://user@vps`, `unix:///…`, `tcp://…`); unset means the ambient engine (DOCKER_HOST). */
+  host?: string;
+  /** "bridge": port published on publishAddress:publishPort; "host": the host's network, no mapping. */
+  network: "bridge" | "host";
+  publishAddress: string;
+  publishPort: number;
+  /** json-file log rotation. */
+  logMaxSize: string;
+  logMaxFiles: number;
+  /**
+   * A plain-HTTP registry next to the engine (127.0.0.1:5000). Set, the stack uses the `local` tag
+   * policy: images are built from the working tree and pushed there, no Artifact Registry involved.
+   */
+  localRegistry?: string;
+}
+
 export interface FacilitatorConfig {
   stack: string;
+  target: DeployTarget;
+  docker: DockerConfig;
   image: ImageConfig;
   registry: RegistryConfig;
   app: AppConfig;
@@ -93,14 +117,22 @@ export interface FacilitatorConfig {
 }
 
 const SEMVER_TAG = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+/** The `local` tag policy also admits a commit's tag and HEAD (the working tree's commit). */
+const LOCAL_TAG = /^(HEAD|sha-[0-9a-f]{7,40})$/;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const IAM_MEMBER = /^(serviceAccount|user|group|domain|principal|principalSet):\S+$/;
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Ki|Mi|Gi)$/;
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
 
-function readImage(r: ConfigReader, stack: string): ImageConfig {
-  const tag = r.string("imageTag", { expected: "a semver release tag like v1.2.3", example: "v1.2.3", pattern: SEMVER_TAG });
+function readImage(r: ConfigReader, stack: string, localTags: boolean): ImageConfig {
+  const tag = localTags
+    ? r.string("imageTag", {
+        expected: "a release tag like v1.2.3, a commit tag like sha-1a2b3c4, or HEAD (local tag policy)",
+        example: "HEAD",
+        pattern: new RegExp(`${SEMVER_TAG.source}|${LOCAL_TAG.source}`),
+      })
+    : r.string("imageTag", { expected: "a semver release tag like v1.2.3", example: "v1.2.3", pattern: SEMVER_TAG });
   const name = r.string("imageName", {
     expected: "an image name (lowercase letters, digits, '-', '_', '.')",
     example: "x402-facilitator-amoy",
@@ -128,13 +160,15 @@ function readImage(r: ConfigReader, stack: string): ImageConfig {
   };
 }
 
-function readRegistry(r: ConfigReader): RegistryConfig {
+function readRegistry(r: ConfigReader, localRegistry: boolean): RegistryConfig {
+  const projectSpec = {
+    expected: "the GCP project id that holds the Artifact Registry repository",
+    example: "x402-facilitator-staging",
+    pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+  };
   return {
-    project: r.string("registryProject", {
-      expected: "the GCP project id that holds the Artifact Registry repository",
-      example: "x402-facilitator-staging",
-      pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
-    }),
+    // A stack on a local registry needs no Artifact Registry.
+    project: localRegistry ? (r.optionalString("registryProject", projectSpec) ?? "") : r.string("registryProject", projectSpec),
     location: r.string("registryLocation", {
       expected: "an Artifact Registry location (a region like europe-west1, or us/europe/asia)",
       example: "europe-west1",
@@ -333,15 +367,59 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+function readTarget(r: ConfigReader): DeployTarget {
+  const target = r.string("target", { expected: DEPLOY_TARGETS.join(" or "), example: "docker", pattern: /^(kubernetes|docker)$/ });
+  return target === "docker" ? "docker" : "kubernetes";
+}
+
+function readDocker(r: ConfigReader, target: DeployTarget): DockerConfig {
+  const host = r.optionalString("dockerHost", {
+    expected: "a Docker host URL (ssh://user@host, unix:///path, tcp://host:port)",
+    example: "ssh://deploy@vps.example.com",
+    pattern: /^(ssh:\/\/[^\s@/]+@[^\s/]+|unix:\/\/\/\S+|tcp:\/\/[^\s/]+|npipe:\/\/\S+)$/,
+  });
+  const network = r.string("dockerNetwork", { expected: "bridge or host", example: "bridge", pattern: /^(bridge|host)$/ });
+  const localRegistry = r.optionalString("localRegistry", {
+    expected: "a plain-HTTP registry host:port on the Docker host's loopback (127.0.0.1:5000 or localhost:5000)",
+    example: "127.0.0.1:5000",
+    pattern: /^(127\.0\.0\.1|localhost):\d{2,5}$/,
+  });
+  if (localRegistry !== undefined && target !== "docker") {
+    r.problem("localRegistry", { expected: 'empty unless facilitator:target is "docker"', example: '""' }, "a Kubernetes cluster cannot pull from this machine's loopback registry");
+  }
+  return {
+    ...(host !== undefined ? { host } : {}),
+    network: network === "host" ? "host" : "bridge",
+    publishAddress: r.string("dockerPublishAddress", {
+      expected: "an IPv4 address to publish the port on (127.0.0.1 behind a reverse proxy, 0.0.0.0 for all)",
+      example: "127.0.0.1",
+      pattern: /^(\d{1,3}\.){3}\d{1,3}$/,
+    }),
+    publishPort: r.integer("dockerPublishPort", { example: "5401", min: 1, max: 65535 }),
+    logMaxSize: r.string("dockerLogMaxSize", { expected: "a size like 10m or 1g", example: "10m", pattern: /^\d+[kmg]$/ }),
+    logMaxFiles: r.integer("dockerLogMaxFiles", { example: "3", min: 1, max: 100 }),
+    ...(localRegistry !== undefined ? { localRegistry } : {}),
+  };
+}
+
 /** Reads every section through `r` (problems accumulate in `r`). */
 export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
+  const target = readTarget(r);
+  const docker = readDocker(r, target);
+  const local = docker.localRegistry !== undefined;
+  const monitoring = readMonitoring(r, stack);
+  if (target === "docker" && monitoring.enabled) {
+    r.problem("monitoringEnabled", { expected: 'false when facilitator:target is "docker"', example: "false" }, "monitoring uses Managed Prometheus on GKE, which a Docker host does not have");
+  }
   return {
     stack,
-    image: readImage(r, stack),
-    registry: readRegistry(r),
+    target,
+    docker,
+    image: readImage(r, stack, local),
+    registry: readRegistry(r, local),
     app: readApp(r),
     kubernetes: readKubernetes(r),
-    monitoring: readMonitoring(r, stack),
+    monitoring,
     delivery: readDelivery(r, stack),
   };
 }
