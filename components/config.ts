@@ -438,9 +438,10 @@ export function parseConfig(stack: string, raw: RawConfig, secretKeys: Iterable<
 /** Reads the running stack's config. A bad config ends the run with the list of fixes, no stack trace. */
 export function loadConfig(): FacilitatorConfig {
   const raw = runtimeConfig.allConfig();
-  // isConfigSecret is exported by the SDK but marked @internal (not in its .d.ts).
-  const { isConfigSecret } = runtimeConfig as unknown as { isConfigSecret: (key: string) => boolean };
-  const secretKeys = Object.keys(raw).filter((key) => isConfigSecret(key));
+  // isConfigSecret is exported by the SDK but marked @internal (not in its .d.ts). Should a later
+  // SDK drop it, every key counts as secret and the CLI's `secret: true` schema check remains.
+  const { isConfigSecret } = runtimeConfig as unknown as { isConfigSecret?: (key: string) => boolean };
+  const secretKeys = Object.keys(raw).filter((key) => (isConfigSecret ? isConfigSecret(key) : true));
   try {
     return parseConfig(pulumi.getStack(), raw, secretKeys);
   } catch (err) {
