@@ -73,10 +73,15 @@ export const noLiteralSecrets: ResourceValidationPolicy = {
     for (const { label, container } of podSpec ? containersOf(podSpec) : []) {
       for (const env of container.env ?? []) report(`${label} env ${env.name}`, env.value);
     }
+    // Docker has no secret references: the facilitator's own secrets (secret-named vars such as
+    // FACILITATOR_PRIVATE_KEY) can only arrive as env, from Pulumi secret config. A secret-looking
+    // value under any other name is a leak.
     const dockerContainer = dockerContainerOf(args);
     for (const entry of dockerContainer?.envs ?? []) {
       const [name = "", ...rest] = entry.split("=");
-      report(`docker container env ${name}`, rest.join("="), "docker inspect shows container env to anyone with access to the engine: pass it as a file (uploads), not as env");
+      if (!isSecretName(name)) {
+        report(`docker container env ${name}`, rest.join("="), "give it a secret name and set it from Pulumi secret config, or drop it");
+      }
     }
     if (args.isType(k8s.core.v1.ConfigMap)) {
       const data = (args.props as { data?: Record<string, string> }).data ?? {};

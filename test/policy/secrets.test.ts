@@ -64,13 +64,18 @@ describe("no-literal-secrets", () => {
     expect(violations[0]?.message).not.toContain(privateKey.slice(2, 20));
   });
 
-  it("rejects an RPC URL with its API key in a docker Container's env", async () => {
+  it("rejects a key-bearing URL under a non-secret name in a docker Container's env", async () => {
     const violations = await runPolicies(
       [noLiteralSecrets],
-      [dockerContainer((c) => (c.envs = [`AMOY_RPC_URL=https://polygon-amoy.g.alchemy.com/v2/${apiKey}`]))],
+      [dockerContainer((c) => (c.envs = [`UPSTREAM=https://polygon-amoy.g.alchemy.com/v2/${apiKey}`]))],
     );
-    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/docker container env AMOY_RPC_URL .* API key in a URL path/)]);
+    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/docker container env UPSTREAM .* API key in a URL path/)]);
     expect(await runPolicies([noLiteralSecrets], [dockerContainer()])).toEqual([]);
+  });
+
+  it("lets a docker Container receive its secrets as secret-named env (Docker has no secret references)", async () => {
+    const envs = [`FACILITATOR_PRIVATE_KEY=${privateKey}`, `AMOY_RPC_URL=https://polygon-amoy.g.alchemy.com/v2/${apiKey}`];
+    expect(await runPolicies([noLiteralSecrets], [dockerContainer((c) => (c.envs = envs))])).toEqual([]);
   });
 
   it("rejects a key in a GitHub Actions variable, passes an ordinary one", async () => {
