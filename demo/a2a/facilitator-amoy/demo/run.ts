@@ -9,12 +9,17 @@ import { paymentMiddleware, x402ResourceServer } from "@x402/express";
 import { decodePaymentResponseHeader, wrapFetchWithPayment } from "@x402/fetch";
 import { decodePaymentRequiredHeader } from "@x402/core/http";
 import express from "express";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { formatUnits } from "viem";
 import { buyerClient } from "../test/support/payments.js";
 import { startFacilitator, freePort, type FacilitatorProcess } from "../test/support/facilitator.js";
 import { startTestChain, type TestChain } from "../test/support/chain.js";
-import { usdc } from "../test/support/token.js";
+import { SERVICE_DIR, usdc } from "../test/support/token.js";
 
 const NETWORK: Network = "eip155:80002";
 const PRICE = usdc(0.01);
@@ -25,6 +30,7 @@ const amount = (atomic: bigint) => `${formatUnits(atomic, 6)} USDC`;
 let chain: TestChain | undefined;
 let facilitator: FacilitatorProcess | undefined;
 let resourceServer: Server | undefined;
+let bundleDir: string | undefined;
 
 async function main(): Promise<void> {
   step(1, "Starting a local chain (anvil, chain id 80002), deploying TestUSDC and funding the buyer");
@@ -35,8 +41,11 @@ async function main(): Promise<void> {
   show("buyer", buyer.account.address);
   show("seller (payTo)", seller.account.address);
 
-  step(2, "Starting the facilitator with REAL_SETTLE=true");
-  facilitator = await startFacilitator({ env: chain.facilitatorEnv({ LOG_LEVEL: "warn" }), entry: "source" });
+  step(2, "Building the facilitator bundle and starting it with REAL_SETTLE=true");
+  // The same self-contained bundle the image ships, built aside so a dist/ in use is left alone.
+  bundleDir = await mkdtemp(join(tmpdir(), "facilitator-demo-"));
+  await promisify(execFile)(process.execPath, ["scripts/build.mjs", bundleDir], { cwd: SERVICE_DIR });
+  facilitator = await startFacilitator({ env: chain.facilitatorEnv({ LOG_LEVEL: "warn" }), distDir: bundleDir });
   show("facilitator", facilitator.url);
   show("GET /supported", await (await fetch(`${facilitator.url}/supported`)).json());
 
@@ -105,6 +114,7 @@ async function stopAll(): Promise<void> {
   await new Promise<void>((resolve) => (resourceServer ? resourceServer.close(() => resolve()) : resolve()));
   await facilitator?.stop();
   await chain?.stop();
+  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
 }
 
 main()

@@ -3,6 +3,9 @@
 import { build } from "esbuild";
 import { rm } from "node:fs/promises";
 
+// Usage: node scripts/build.mjs [outdir]   (default dist/)
+const outdir = process.argv[2] ?? "dist";
+
 // CommonJS dependencies (fastify, pino) call require(); give the ESM bundle a real one.
 const banner = [
   'import { createRequire as __createRequire } from "node:module";',
@@ -13,10 +16,10 @@ const banner = [
   "const __dirname = __pathDirname(__filename);",
 ].join("\n");
 
-await rm("dist", { recursive: true, force: true });
+await rm(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { main: "src/main.ts", healthcheck: "src/healthcheck.ts" },
-  outdir: "dist",
+  outdir,
   bundle: true,
   platform: "node",
   format: "esm",

@@ -112,7 +112,8 @@ export class Facilitator {
     if (!verdict.ok) return verdict;
     if (!verdict.value.isValid) {
       const reason = verdict.value.invalidReason ?? reasons.SIMULATION_FAILED;
-      return ok(failure(payment, reason, verdict.value.invalidMessage, this.confirmed.get(key)));
+      const settledIn = reason === reasons.NONCE_ALREADY_USED ? this.confirmed.get(key) : undefined;
+      return ok(failure(payment, reason, verdict.value.invalidMessage, settledIn));
     }
     if (!this.options.realSettle) {
       return ok({
@@ -145,7 +146,7 @@ export class Facilitator {
         const again = await this.judge(payment);
         if (!again.ok) return again;
         const reason = again.value.isValid ? reasons.TRANSACTION_FAILED : (again.value.invalidReason ?? reasons.TRANSACTION_FAILED);
-        return ok(failure(payment, reason, again.value.invalidMessage ?? `gas estimation reverted: ${sent.message}`, this.confirmed.get(key)));
+        return ok(failure(payment, reason, again.value.invalidMessage ?? `gas estimation reverted: ${sent.message}`));
       }
     }
   }
