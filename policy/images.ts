@@ -5,6 +5,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containersOf, dockerContainerOf, podSpecOf } from "./workloads";
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 /** The tag of an image reference (`repo:tag` or `repo:tag@sha256:…`), if it has one. */
 export function tagOf(image: string): string | undefined {
@@ -40,6 +41,8 @@ export const imagesByDigest: ResourceValidationPolicy = {
     }
     const dockerContainer = dockerContainerOf(args);
     if (dockerContainer) {
+      // Docker also runs a local image by its id (`sha256:…`, e.g. RemoteImage.imageId): content-addressed too.
+      if (IMAGE_ID.test(dockerContainer.image)) return;
       for (const problem of imageReferenceProblems(dockerContainer.image)) reportViolation(`docker container ${problem}.`);
       return;
     }

@@ -32,10 +32,12 @@ describe("images-by-digest", () => {
     expect(await runPolicies([imagesByDigest], [cronJob])).toHaveLength(1);
   });
 
-  it("passes a docker Container by digest and rejects one by tag", async () => {
+  it("passes a docker Container by digest or image id and rejects one by tag", async () => {
     expect(await runPolicies([imagesByDigest], [dockerContainer()])).toEqual([]);
     const byTag = await runPolicies([imagesByDigest], [dockerContainer((c) => (c.image = `${REPO}:v1.2.3`))]);
     expect(byTag.map((v) => v.message)).toEqual([expect.stringMatching(/^docker container references .* by tag/)]);
+    const byImageId = await runPolicies([imagesByDigest], [dockerContainer((c) => (c.image = DIGEST))]);
+    expect(byImageId).toEqual([]);
   });
 
   it("rejects a docker-build Image that pushes `latest`, passes immutable tags", async () => {
