@@ -67,7 +67,7 @@ describe("CiIdentity", () => {
     expect(await promiseOf(identity.workloadIdentityProvider)).toBe(
       `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-prod/providers/github`,
     );
-    await settle(registered);
+    await settle();
 
     const [pool] = under("prod-ci", POOL);
     expect(pool.inputs).toMatchObject({ project: "acme-facilitator-prod", workloadIdentityPoolId: "github-prod" });
@@ -88,7 +88,7 @@ describe("CiIdentity", () => {
     const identity = new mod.CiIdentity("prod-ci2", prodArgs({ poolId: "github-prod-2" }));
     expect(await promiseOf(identity.deployerEmail)).toBe("ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
     expect(await promiseOf(identity.previewerEmail!)).toBe("ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    await settle(registered);
+    await settle();
 
     expect(under("prod-ci2", ACCOUNT).map((a) => a.inputs.accountId).sort()).toEqual(["ci-deploy-prod", "ci-preview-prod"]);
     const wif = under("prod-ci2", SA_IAM).map((b) => [b.inputs.serviceAccountId, b.inputs.role, b.inputs.member]);
@@ -137,7 +137,7 @@ describe("CiIdentity", () => {
       secretsKmsKey: undefined,
     });
     await promiseOf(identity.workloadIdentityProvider);
-    await settle(registered);
+    await settle();
     const [provider] = under("stg-ci", PROVIDER);
     expect(provider.inputs.attributeCondition).toBe("assertion.repository_id == '812345678' && assertion.repository_owner_id == '4321'");
     expect(identity.previewerEmail).toBeUndefined();
@@ -146,7 +146,7 @@ describe("CiIdentity", () => {
   it("creates no service-account key unless opted in", async () => {
     const identity = new mod.CiIdentity("nokey-ci", prodArgs({ poolId: "github-nokey" }));
     await promiseOf(identity.workloadIdentityProvider);
-    await settle(registered);
+    await settle();
     expect(under("nokey-ci", KEY)).toHaveLength(0);
     expect(identity.deployerKeyJson).toBeUndefined();
   });
@@ -157,7 +157,7 @@ describe("CiIdentity", () => {
     expect(JSON.parse(json)).toMatchObject({ type: "service_account" });
     const { isSecret } = await import("@pulumi/pulumi");
     expect(await isSecret(identity.deployerKeyJson!)).toBe(true);
-    await settle(registered);
+    await settle();
     const keys = under("key-ci", KEY);
     expect(keys).toHaveLength(1);
     expect(keys[0].inputs.serviceAccountId).toContain("ci-deploy-prod@");

@@ -55,7 +55,7 @@ describe("GithubDelivery", () => {
     const delivery = new GithubDelivery("prod-delivery", prod);
     expect(await promiseOf(delivery.deployerMember)).toBe("serviceAccount:ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
     expect(await promiseOf(delivery.previewerMember)).toBe("serviceAccount:ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    await settle(registered);
+    await settle();
 
     const envs = Object.fromEntries(under("prod-delivery", ENV).map((e) => [e.inputs.environment, e.inputs]));
     expect(Object.keys(envs).sort()).toEqual(["production", "production-preview"]);
@@ -93,7 +93,7 @@ describe("GithubDelivery", () => {
   });
 
   it("every GitHub resource goes through a provider for the repository's owner", async () => {
-    await settle(registered);
+    await settle();
     const [githubProvider] = ofType(registered, "pulumi:providers:github").filter((p) => p.name === "prod-delivery-github");
     expect(githubProvider.inputs.owner).toBe("acme");
     for (const resource of [...under("prod-delivery", ENV), ...under("prod-delivery", POLICY), ...under("prod-delivery", VARIABLE)]) {
@@ -104,7 +104,7 @@ describe("GithubDelivery", () => {
   it("staging: admits main and tags, no reviewers, unset workflow variables are left out", async () => {
     const delivery = new GithubDelivery("stg-delivery", staging);
     await promiseOf(delivery.workloadIdentityProvider);
-    await settle(registered);
+    await settle();
     const envs = Object.fromEntries(under("stg-delivery", ENV).map((e) => [e.inputs.environment, e.inputs]));
     expect(Object.keys(envs).sort()).toEqual(["staging", "staging-preview"]);
     expect(envs.staging.reviewers).toBeUndefined();
@@ -121,7 +121,7 @@ describe("GithubDelivery", () => {
   it("opt-in key: stored only as a secret of the deploy environment", async () => {
     const delivery = new GithubDelivery("key-delivery", { ...staging, poolId: "github-key", serviceAccountKey: true });
     await promiseOf(delivery.workloadIdentityProvider);
-    await settle(registered);
+    await settle();
     const secrets = under("key-delivery", SECRET);
     expect(secrets.map((s) => [s.inputs.environment, s.inputs.secretName])).toEqual([["staging", "GCP_CREDENTIALS_JSON"]]);
     const value = unwrapInput(secrets[0].inputs.value);

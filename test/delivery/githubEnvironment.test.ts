@@ -24,7 +24,7 @@ describe("GithubEnvironment", () => {
       deploymentPolicy: { tags: ["v*.*.*"] },
     });
     expect(await promiseOf(env.environment)).toBe("production");
-    await settle(registered);
+    await settle();
 
     const [resource] = children("prod-env", ENV);
     expect(resource.inputs).toMatchObject({
@@ -48,7 +48,7 @@ describe("GithubEnvironment", () => {
       deploymentPolicy: { branches: ["main"], tags: ["v*.*.*"] },
     });
     await promiseOf(env.environment);
-    await settle(registered);
+    await settle();
 
     const [resource] = children("staging-env", ENV);
     expect(resource.inputs.reviewers).toBeUndefined();
@@ -64,7 +64,7 @@ describe("GithubEnvironment", () => {
   it("a preview environment without a policy admits every ref", async () => {
     const env = new mod.GithubEnvironment("preview-env", { repository: "r", environment: "staging-preview" });
     await promiseOf(env.environment);
-    await settle(registered);
+    await settle();
     const [resource] = children("preview-env", ENV);
     expect(resource.inputs.deploymentBranchPolicy).toBeUndefined();
     expect(children("preview-env", POLICY)).toHaveLength(0);
@@ -80,7 +80,7 @@ describe("GithubEnvironment", () => {
       secrets: { GCP_CREDENTIALS_JSON: secretValue },
     });
     await promiseOf(env.environment);
-    await settle(registered);
+    await settle();
 
     const variables = children("scoped-env", VARIABLE);
     expect(variables.map((v) => [v.inputs.environment, v.inputs.variableName, v.inputs.value])).toEqual([
@@ -105,7 +105,7 @@ describe("GithubEnvironment", () => {
       secrets: { TOKEN_A: "plain-looking-value" },
     });
     await promiseOf(env.environment);
-    await settle(registered);
+    await settle();
     const [secret] = children("secret-env", SECRET);
     expect(unwrapInput(secret.inputs.value)).toEqual({ secret: true, value: "plain-looking-value" });
     const [variable] = children("secret-env", VARIABLE);

@@ -1,6 +1,7 @@
 // Pulumi mocks for the delivery components: record every registered resource and give the
 // computed outputs real GCP/GitHub shapes, so tests assert on what the engine would receive.
 import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
 
 export interface Registered {
   type: string;
@@ -54,13 +55,9 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
-/** Lets pending registrations reach the mock monitor (they are async even for plain inputs). */
-export async function settle(registered: Registered[]): Promise<void> {
-  let last = -1;
-  while (last !== registered.length) {
-    last = registered.length;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Waits until every pending registration reached the mock monitor (the SDK's own wait, marked @internal). */
+export async function settle(): Promise<void> {
+  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 }
 
 export function ofType(registered: Registered[], type: string): Registered[] {
