@@ -18,7 +18,7 @@ COPY demo/a2a/facilitator-amoy/package.json demo/a2a/facilitator-amoy/package-lo
 # for this step only and never written to a layer. --ignore-scripts: no install scripts run.
 RUN --mount=type=secret,id=npm_ca \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
-    npm ci --ignore-scripts --no-audit --no-fund --loglevel=warn
+    npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=warn
 COPY demo/a2a/facilitator-amoy/scripts/ scripts/
 COPY demo/a2a/facilitator-amoy/src/ src/
 # The bundler step of `npm run build` (type-checking runs in CI, where the tests are; the

@@ -47,7 +47,7 @@ if [ -n "$COMMIT" ]; then
   GIVEN=$(git rev-parse -q --verify "$COMMIT^{commit}") || fail "commit '$COMMIT' is not known in this checkout."
   [ "$GIVEN" = "$HEAD" ] || fail "commit $COMMIT is not HEAD ($(git rev-parse --short HEAD)) and not $TAG: check out the commit you mean to publish."
 fi
-SHA_TAG=sha-${HEAD:0:7}
+SHA_TAG=sha-$(git rev-parse --short=7 HEAD) # the same short form the Pulumi program uses
 DOCKERFILE=${DOCKERFILE:-demo/facilitator-amoy.Dockerfile}
 [ -f "$DOCKERFILE" ] || fail "no Dockerfile at $ROOT/$DOCKERFILE (set DOCKERFILE)."
 

@@ -14,15 +14,19 @@ const RUN_ID = randomBytes(4).toString("hex");
 const IMAGE = `x402/facilitator-amoy:test-${RUN_ID}`;
 const BUILD_STAGE = `x402/facilitator-amoy:test-${RUN_ID}-build-stage`;
 const REVISION = spawnSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" }).stdout.trim();
-const scratch = mkdtempSync(join(tmpdir(), "image-test-"));
 const containers: string[] = [];
+let scratch = "";
 
 // The npm_ca secret for the build: the machine's CA bundle (when npm traffic is intercepted)
 // plus a marker line that must never show up in any layer of the build or the image.
 const CA_MARKER = `npm-ca-marker-${RUN_ID}`;
-const caFile = join(scratch, "npm-ca.pem");
-const hostCa = process.env.NPM_CA_FILE ?? process.env.NODE_EXTRA_CA_CERTS;
-writeFileSync(caFile, `# ${CA_MARKER}\n${hostCa ? readFileSync(hostCa, "utf8") : ""}`);
+let caFile = "";
+function writeCaFile(): void {
+  scratch = mkdtempSync(join(tmpdir(), "image-test-"));
+  caFile = join(scratch, "npm-ca.pem");
+  const hostCa = process.env.NPM_CA_FILE ?? process.env.NODE_EXTRA_CA_CERTS;
+  writeFileSync(caFile, `# ${CA_MARKER}\n${hostCa ? readFileSync(hostCa, "utf8") : ""}`);
+}
 
 function buildFlags(): string[] {
   const flags = machineBuildFlags().filter((flag, i, all) => flag !== "--secret" && all[i - 1] !== "--secret");
@@ -71,6 +75,7 @@ describeWithDocker("facilitator image", () => {
   let chain: TestChain;
 
   beforeAll(async () => {
+    writeCaFile();
     // The guide's command (`docker build -f demo/facilitator-amoy.Dockerfile -t … .` from the
     // repository root) plus this machine's flags and the labels publish.sh passes.
     const labels = ["--build-arg", "VERSION=v0.0.0-test", "--build-arg", `REVISION=${REVISION}`, "--build-arg", "CREATED=2026-01-02T03:04:05Z", "--build-arg", "SOURCE=https://example.invalid/facilitator-deploy"];
@@ -82,7 +87,7 @@ describeWithDocker("facilitator image", () => {
     for (const id of containers) spawnSync(dockerCli, ["rm", "-f", id]);
     spawnSync(dockerCli, ["rmi", "-f", IMAGE, BUILD_STAGE]);
     await chain?.stop();
-    rmSync(scratch, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
   it("is configured to run as 65532 on 5401 with an exec-form HEALTHCHECK and OCI labels", () => {

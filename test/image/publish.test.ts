@@ -67,6 +67,10 @@ async function expectRefusal(cwd: string, args: string[], message: RegExp, repos
 
 afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  // the engine keeps the images publish.sh built: remove this run's
+  const refs = spawnSync(dockerCli, ["images", "--format", "{{.Repository}}:{{.Tag}}", `${localRegistry}/publish-test/${RUN_ID}-*`], { encoding: "utf8" });
+  const tags = refs.stdout?.split("\n").filter(Boolean) ?? [];
+  if (tags.length > 0) spawnSync(dockerCli, ["rmi", "-f", ...tags]);
 });
 
 describeWithDocker("scripts/publish.sh", () => {
