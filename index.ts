@@ -1,11 +1,16 @@
-// The facilitator delivery program: `pulumi up --stack staging|prod`.
+// The facilitator delivery program: `pulumi up --stack staging|prod|local`.
 // Reads the stack config once, wires config → registry → image → deployment, returns what runs.
 // Async so the image decision (resolve, build or fail) is made before anything depends on it.
+import * as gcp from "@pulumi/gcp";
+import type * as pulumi from "@pulumi/pulumi";
 import { kubernetesProvider } from "./components/cluster";
-import { FACILITATOR_PORT, PROMOTE_ONLY_STACKS, loadConfig } from "./components/config";
+import { FACILITATOR_PORT, PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config";
 import { FacilitatorDeployment } from "./components/deployment";
+import { DockerDeployment, dockerProvider, type DockerHostArgs } from "./components/dockerDeployment";
 import { GithubDelivery } from "./components/githubDelivery";
 import { FacilitatorImage, lookupImage } from "./components/image";
+import { artifactRegistryHost } from "./components/image-plan";
+import { LocalFacilitatorImage, lookupLocalImage } from "./components/localImage";
 import { Monitoring } from "./components/monitoring";
 import { Registry } from "./components/registry";
 
@@ -25,6 +30,22 @@ export = async () => {
         untaggedRetentionDays: cfg.registry.untaggedRetentionDays,
       })
     : undefined;
+
+  // The local tag policy (facilitator:localRegistry): built from the working tree into a registry
+  // next to the engine. Otherwise Artifact Registry's resolve-build-or-fail.
+  const localRegistry = cfg.docker.localRegistry;
+  if (localRegistry !== undefined) {
+    const action = await lookupLocalImage({
+      stack: cfg.stack,
+      registry: localRegistry,
+      imageName: cfg.image.name,
+      requested: cfg.image.tag,
+      mayBuild: cfg.image.build,
+      contextDir: ".",
+    });
+    const image = new LocalFacilitatorImage("facilitator", { registry: localRegistry, imageName: cfg.image.name, action, contextDir: "." });
+    return { ...imageOutputs(image), namespace: runOnDocker(cfg, image.ref) };
+  }
 
   const where = {
     project: cfg.registry.project,
@@ -47,6 +68,13 @@ export = async () => {
     ...(cfg.image.ghcr ? { ghcrOwner: cfg.image.ghcr.owner, ghcrToken: cfg.image.ghcr.token } : {}),
     ...(registry ? { registry } : {}),
   });
+
+  if (cfg.target === "docker") {
+    // The engine pulls from Artifact Registry with the deployer's short-lived token.
+    const token = gcp.organizations.getClientConfigOutput().accessToken;
+    const pull = { address: artifactRegistryHost(cfg.registry.location), username: "oauth2accesstoken", password: token };
+    return { ...imageOutputs(image), namespace: runOnDocker(cfg, image.ref, pull) };
+  }
 
   const cluster = kubernetesProvider("cluster", cfg.kubernetes);
   const app = new FacilitatorDeployment(
@@ -87,15 +115,47 @@ export = async () => {
   }
 
   return {
-    /** `<location>-docker.pkg.dev/<project>/<repository>/<image>` */
-    imageRepository: image.repository,
-    /** The release tag this stack runs (facilitator:imageTag). */
-    imageTag: image.tag,
-    /** `sha256:…` of the image the Deployment runs. */
-    imageDigest: image.digest,
-    /** `imageRepository@imageDigest`: exactly what the pods pull. */
-    imageRef: image.ref,
-    /** The Kubernetes namespace of this stack. */
+    ...imageOutputs(image),
+    /** The Kubernetes namespace of this stack (target docker: the container's name). */
     namespace: app.namespace,
   };
 };
+
+/** The stack outputs that say what runs, the same for every target. */
+function imageOutputs(image: FacilitatorImage | LocalFacilitatorImage) {
+  return {
+    /** `<location>-docker.pkg.dev/<project>/<repository>/<image>` (local: `<registry>/<image>`) */
+    imageRepository: image.repository,
+    /** The release tag this stack runs (facilitator:imageTag; HEAD resolved to sha-<short>). */
+    imageTag: image.tag,
+    /** `sha256:…` of the image that runs. */
+    imageDigest: image.digest,
+    /** `imageRepository@imageDigest`: exactly what the pods or the container pull. */
+    imageRef: image.ref,
+  };
+}
+
+/** facilitator:target docker: one hardened container on the stack's Docker host; returns its name. */
+function runOnDocker(cfg: FacilitatorConfig, imageRef: pulumi.Output<string>, registryAuth?: DockerHostArgs["registryAuth"]): pulumi.Output<string> {
+  const engine = dockerProvider("docker", { ...(cfg.docker.host !== undefined ? { host: cfg.docker.host } : {}), ...(registryAuth ? { registryAuth } : {}) });
+  const app = new DockerDeployment(
+    "facilitator",
+    {
+      instance: cfg.stack,
+      imageRef,
+      privateKey: cfg.app.privateKey,
+      rpcUrl: cfg.app.rpcUrl,
+      usdcAddress: cfg.app.usdcAddress,
+      realSettle: cfg.app.realSettle,
+      network: cfg.docker.network,
+      publishAddress: cfg.docker.publishAddress,
+      publishPort: cfg.docker.publishPort,
+      logMaxSize: cfg.docker.logMaxSize,
+      logMaxFiles: cfg.docker.logMaxFiles,
+      memoryLimit: cfg.kubernetes.resources.memoryLimit,
+      cpuLimit: cfg.kubernetes.resources.cpuLimit,
+    },
+    { providers: [engine] },
+  );
+  return app.containerName;
+}

@@ -386,6 +386,12 @@ function readDocker(r: ConfigReader, target: DeployTarget): DockerConfig {
   });
   if (localRegistry !== undefined && target !== "docker") {
     r.problem("localRegistry", { expected: 'empty unless facilitator:target is "docker"', example: '""' }, "a Kubernetes cluster cannot pull from this machine's loopback registry");
+  } else if (localRegistry !== undefined && host !== undefined) {
+    r.problem(
+      "localRegistry",
+      { expected: "empty when facilitator:dockerHost is set", example: '""' },
+      `the engine at ${host} cannot pull from this machine's loopback registry; deploy a release from Artifact Registry there instead`,
+    );
   }
   return {
     ...(host !== undefined ? { host } : {}),

@@ -7,7 +7,7 @@ export interface GitFacts {
   shortSha: string;
   /** HEAD is exactly at the given tag (`git describe --exact-match --tags --match <tag> HEAD`). */
   headAtTag: boolean;
-  /** No staged, unstaged or untracked changes: the build context is the tagged commit. */
+  /** No staged, unstaged or untracked changes (under `paths` when given): the build context is the commit. */
   clean: boolean;
 }
 
@@ -21,15 +21,19 @@ function git(dir: string, args: string[]): { ok: true; out: string } | { ok: fal
   }
 }
 
-/** Reads HEAD's facts in `dir` for `tag`. Throws with a clear message if `dir` is not a git checkout. */
-export function readGitFacts(dir: string, tag: string): GitFacts {
+/**
+ * Reads HEAD's facts in `dir` for `tag`. `paths` limits the cleanliness check (the local tag policy
+ * checks only the build context, so a stack file edited by `pulumi config set` does not block a build).
+ * Throws with a clear message if `dir` is not a git checkout.
+ */
+export function readGitFacts(dir: string, tag: string, paths: readonly string[] = []): GitFacts {
   const sha = git(dir, ["rev-parse", "--short=7", "HEAD"]);
   if (!sha.ok) {
     throw new Error(`Cannot read the git commit in ${dir} (${sha.err}). The image is built only from a git checkout of the release tag.`);
   }
   // --match restricts the candidates to `tag`, so another tag on the same commit cannot mask it.
   const atTag = git(dir, ["describe", "--exact-match", "--tags", "--match", tag, "HEAD"]);
-  const status = git(dir, ["status", "--porcelain"]);
+  const status = git(dir, ["status", "--porcelain", ...(paths.length > 0 ? ["--", ...paths] : [])]);
   return {
     shortSha: sha.out,
     headAtTag: atTag.ok && atTag.out === tag,
