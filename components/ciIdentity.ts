@@ -35,7 +35,7 @@ export interface CiIdentityArgs {
   /** The identity of the deploy job (`pulumi up`). */
   deployer: CiPrincipalArgs;
   /** A less-privileged identity for pull-request previews (`pulumi preview`). */
-  previewer?: CiPrincipalArgs;
+  previewer: CiPrincipalArgs;
   /** Name of the GCS bucket holding Pulumi state (`gs://<name>`), if the stacks use one. */
   stateBucket?: string;
   /** KMS crypto key id of the stack's `gcpkms://` secrets provider, if it uses one. */
@@ -74,7 +74,7 @@ export function ciIdentityProblems(args: CiIdentityArgs): string[] {
       problems.push(`CI identity: ${field} must be the positive numeric id GitHub reports (\`gh api repos/${args.repository} --jq '.id, .owner.id'\`), got ${String(value)}.`);
     }
   }
-  const principals = [args.deployer, ...(args.previewer ? [args.previewer] : [])];
+  const principals = [args.deployer, args.previewer];
   for (const principal of principals) {
     if (!/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(principal.accountId)) {
       problems.push(`CI identity: service account id "${principal.accountId}" must be 6-30 characters of a-z, 0-9 and "-", starting with a letter.`);
@@ -86,10 +86,10 @@ export function ciIdentityProblems(args: CiIdentityArgs): string[] {
       }
     }
   }
-  if (args.previewer && args.previewer.environment === args.deployer.environment) {
+  if (args.previewer.environment === args.deployer.environment) {
     problems.push(`CI identity: the previewer and the deployer must use different GitHub environments (both "${args.deployer.environment}"), or previews could act as the deployer.`);
   }
-  if (args.previewer && args.previewer.accountId === args.deployer.accountId) {
+  if (args.previewer.accountId === args.deployer.accountId) {
     problems.push(`CI identity: the previewer and the deployer need different service accounts (both "${args.deployer.accountId}").`);
   }
   if (principals.some((p) => p.stateBucketRole) && !args.stateBucket) {
@@ -123,8 +123,8 @@ export class CiIdentity extends pulumi.ComponentResource {
   public readonly deployerEmail: pulumi.Output<string>;
   /** `serviceAccount:<email>`, for IAM grants made elsewhere (e.g. on the registry). */
   public readonly deployerMember: pulumi.Output<string>;
-  public readonly previewerEmail?: pulumi.Output<string>;
-  public readonly previewerMember?: pulumi.Output<string>;
+  public readonly previewerEmail: pulumi.Output<string>;
+  public readonly previewerMember: pulumi.Output<string>;
   /** The deployer's JSON key (secret), only when `createDeployerKey` is set. */
   public readonly deployerKeyJson?: pulumi.Output<string>;
 
@@ -133,7 +133,7 @@ export class CiIdentity extends pulumi.ComponentResource {
     const problems = ciIdentityProblems(args);
     if (problems.length > 0) throw new Error(problems.join("\n"));
 
-    const principals = [args.deployer, ...(args.previewer ? [args.previewer] : [])];
+    const principals = [args.deployer, args.previewer];
     const pool = new gcp.iam.WorkloadIdentityPool(
       `${name}-pool`,
       {
@@ -173,11 +173,9 @@ export class CiIdentity extends pulumi.ComponentResource {
     const deployer = this.principal(`${name}-deployer`, args, args.deployer, pool);
     this.deployerEmail = emailOf(deployer);
     this.deployerMember = pulumi.interpolate`serviceAccount:${this.deployerEmail}`;
-    if (args.previewer) {
-      const previewer = this.principal(`${name}-previewer`, args, args.previewer, pool);
-      this.previewerEmail = emailOf(previewer);
-      this.previewerMember = pulumi.interpolate`serviceAccount:${this.previewerEmail}`;
-    }
+    const previewer = this.principal(`${name}-previewer`, args, args.previewer, pool);
+    this.previewerEmail = emailOf(previewer);
+    this.previewerMember = pulumi.interpolate`serviceAccount:${this.previewerEmail}`;
 
     if (args.createDeployerKey) {
       const key = new gcp.serviceaccount.Key(`${name}-deployer-key`, { serviceAccountId: deployer.name }, { parent: this });

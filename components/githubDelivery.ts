@@ -132,14 +132,14 @@ export class GithubDelivery extends pulumi.ComponentResource {
         reviewers: args.reviewPreviews ? reviewers : undefined,
         preventSelfReview: true,
         canAdminsBypass: args.reviewPreviews && hasReviewers ? false : undefined,
-        variables: { ...shared, GCP_SERVICE_ACCOUNT: ci.previewerEmail! },
+        variables: { ...shared, GCP_SERVICE_ACCOUNT: ci.previewerEmail },
       },
       { parent: this, providers: [provider] },
     );
 
     this.workloadIdentityProvider = ci.workloadIdentityProvider;
     this.deployerMember = ci.deployerMember;
-    this.previewerMember = ci.previewerMember!;
+    this.previewerMember = ci.previewerMember;
     this.registerOutputs({
       workloadIdentityProvider: this.workloadIdentityProvider,
       deployerMember: this.deployerMember,

@@ -87,7 +87,7 @@ describe("CiIdentity", () => {
   it("prod: each service account is impersonable only from its own GitHub environment, with only its roles", async () => {
     const identity = new mod.CiIdentity("prod-ci2", prodArgs({ poolId: "github-prod-2" }));
     expect(await promiseOf(identity.deployerEmail)).toBe("ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    expect(await promiseOf(identity.previewerEmail!)).toBe("ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
+    expect(await promiseOf(identity.previewerEmail)).toBe("ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
     await settle();
 
     expect(under("prod-ci2", ACCOUNT).map((a) => a.inputs.accountId).sort()).toEqual(["ci-deploy-prod", "ci-preview-prod"]);
@@ -122,7 +122,7 @@ describe("CiIdentity", () => {
     // registry access is the Registry component's (authoritative bindings): none here
     expect(ofType(registered, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")).toHaveLength(0);
     expect(await promiseOf(identity.deployerMember)).toBe("serviceAccount:ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    expect(await promiseOf(identity.previewerMember!)).toBe("serviceAccount:ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
+    expect(await promiseOf(identity.previewerMember)).toBe("serviceAccount:ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
   });
 
   it("staging: the condition can bind the repository alone", async () => {
@@ -132,7 +132,7 @@ describe("CiIdentity", () => {
       poolId: "github-staging",
       bindEnvironments: false,
       deployer: { accountId: "ci-deploy-staging", environment: "staging", projectRoles: ["roles/container.developer"] },
-      previewer: undefined,
+      previewer: { accountId: "ci-preview-staging", environment: "staging-preview", projectRoles: ["roles/container.viewer"] },
       stateBucket: undefined,
       secretsKmsKey: undefined,
     });
@@ -140,7 +140,6 @@ describe("CiIdentity", () => {
     await settle();
     const [provider] = under("stg-ci", PROVIDER);
     expect(provider.inputs.attributeCondition).toBe("assertion.repository_id == '812345678' && assertion.repository_owner_id == '4321'");
-    expect(identity.previewerEmail).toBeUndefined();
   });
 
   it("creates no service-account key unless opted in", async () => {
