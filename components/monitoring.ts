@@ -26,13 +26,15 @@ export interface MonitoringArgs {
   thresholds: AlertThresholds;
   /** GCP project for the alert policies and dashboard; unset: the gcp provider's project. */
   project?: pulumi.Input<string>;
-  /** Namespace of the Managed Prometheus collectors allowed to scrape the pods. */
+  /** Namespace of the Managed Prometheus collectors (pods labelled GMP_COLLECTOR_LABELS) allowed to scrape the pods. */
   collectorNamespace?: string;
 }
 
 /** How often Managed Prometheus scrapes; alerts evaluate at the same pace. */
 export const SCRAPE_INTERVAL = "30s";
 export const GMP_COLLECTOR_NAMESPACE = "gmp-system";
+/** Labels of the managed collector DaemonSet's pods (GoogleCloudPlatform/prometheus-engine manifests). */
+export const GMP_COLLECTOR_LABELS = { "app.kubernetes.io/name": "collector" };
 
 export class Monitoring extends pulumi.ComponentResource {
   /** Dashboard resource id (`projects/<number>/dashboards/<id>`). */
@@ -70,7 +72,12 @@ export class Monitoring extends pulumi.ComponentResource {
           policyTypes: ["Ingress"],
           ingress: [
             {
-              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.collectorNamespace ?? GMP_COLLECTOR_NAMESPACE } } }],
+              from: [
+                {
+                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.collectorNamespace ?? GMP_COLLECTOR_NAMESPACE } },
+                  podSelector: { matchLabels: GMP_COLLECTOR_LABELS },
+                },
+              ],
               ports: [{ protocol: "TCP", port: args.metricsPort }],
             },
           ],

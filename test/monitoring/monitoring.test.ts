@@ -68,14 +68,24 @@ describe("Monitoring", () => {
     });
   });
 
-  it("lets only the GMP collectors' namespace in on the metrics port", () => {
+  it("lets only the GMP collector pods in on the metrics port", () => {
     const [policy] = ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
     expect(policy?.inputs).toMatchObject({
       metadata: { namespace: "facilitator-prod" },
       spec: {
         podSelector: { matchLabels: { "app.kubernetes.io/name": "facilitator" } },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } }], ports: [{ port: 5401, protocol: "TCP" }] }],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "collector" } },
+              },
+            ],
+            ports: [{ port: 5401, protocol: "TCP" }],
+          },
+        ],
       },
     });
   });
