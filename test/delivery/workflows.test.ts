@@ -160,6 +160,8 @@ describe("release.yml", () => {
     expect(sign).toBeLessThan(smoke);
     expect(steps[sign].run).toContain('cosign sign --yes "$IMAGE_REF"');
     expect(steps[sign].run).not.toContain("--key"); // keyless
+    // signs once per digest: the registry's immutable tags hold cosign's sha256-<digest>.sig
+    expect(steps[sign].run).toMatch(/if cosign verify "\$IMAGE_REF"[\s\S]*else\s+cosign sign --yes "\$IMAGE_REF"\s+fi/);
     expect(steps[sign].env?.IMAGE_REF).toBe("${{ steps.up.outputs.imageRef }}");
     // the build in `pulumi up` needs a BuildKit builder before it
     const buildx = steps.findIndex((s) => s.uses?.startsWith("docker/setup-buildx-action@"));
