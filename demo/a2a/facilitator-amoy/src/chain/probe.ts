@@ -10,6 +10,8 @@ import { describeRpcFailure, isRpcUnavailable } from "./rpcErrors.js";
 export class VerifyProbe implements FacilitatorEvmSigner {
   /** Set when an RPC call made during this verification failed for transport reasons. */
   rpcFailure: string | undefined;
+  /** The library asks for the payer's code twice per verification; one round trip is enough. */
+  private readonly codes = new Map<string, Promise<Hex | undefined>>();
 
   constructor(
     private readonly client: AmoyClient,
@@ -27,7 +29,13 @@ export class VerifyProbe implements FacilitatorEvmSigner {
   }
 
   getCode(args: { address: Address }): Promise<Hex | undefined> {
-    return this.watch(() => this.client.getCode(args));
+    const key = args.address.toLowerCase();
+    let code = this.codes.get(key);
+    if (!code) {
+      code = this.watch(() => this.client.getCode(args));
+      this.codes.set(key, code);
+    }
+    return code;
   }
 
   verifyTypedData(args: {
