@@ -36,6 +36,9 @@ describe("policy pack", () => {
     const pkg = JSON.parse(readFileSync(join(policyDir, "package.json"), "utf8")) as { version: string; main: string };
     expect(pkg.main).toBe("pack.ts");
     expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
+    // The runner compiles the pack with policy/tsconfig.json: the root's checked settings.
+    const tsconfig = JSON.parse(readFileSync(join(policyDir, "tsconfig.json"), "utf8")) as { extends: string };
+    expect(tsconfig.extends).toBe("../tsconfig.json");
   });
 
   it("pack.ts serves exactly the exported policies (server start intercepted)", async () => {
