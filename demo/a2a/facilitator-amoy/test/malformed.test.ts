@@ -53,7 +53,7 @@ describe.each(["/verify", "/settle"])("%s", (url) => {
     ["missing paymentRequirements", ["paymentRequirements"], undefined, "body must have required property 'paymentRequirements'"],
     ["a v2 body without amount", ["paymentRequirements", "amount"], undefined, "body/paymentRequirements must have required property 'amount'"],
     ["a v2 payload without accepted", ["paymentPayload", "accepted"], undefined, "body/paymentPayload must have required property 'accepted'"],
-    ["payload versions that differ", ["paymentPayload", "x402Version"], 1, "body/paymentPayload/x402Version must be equal to constant"],
+    ["payload versions that differ", ["paymentPayload", "x402Version"], 1, "body/paymentPayload/x402Version must be equal to constant 2"],
     ["amount with a decimal point", ["paymentRequirements", "amount"], "1.5", "body/paymentRequirements/amount must match pattern"],
     ["amount above uint256", ["paymentRequirements", "amount"], "9".repeat(78), "body/paymentRequirements/amount must match pattern"],
     ["a short payTo", ["paymentRequirements", "payTo"], "0x1234", "body/paymentRequirements/payTo must match pattern"],

@@ -33,7 +33,8 @@ export function buildServer({ facilitator, logger }: ServerOptions): FastifyInst
     schemaErrorFormatter: (errors, dataVar) => {
       const e = errors[0]!;
       const where = `${dataVar}${e.instancePath}`;
-      const allowed = Array.isArray(e.params?.allowedValues) ? `: ${e.params.allowedValues.join(", ")}` : "";
+      const params = e.params as { allowedValues?: unknown[]; allowedValue?: unknown } | undefined;
+      const allowed = params?.allowedValues ? `: ${params.allowedValues.join(", ")}` : params?.allowedValue !== undefined ? ` ${JSON.stringify(params.allowedValue)}` : "";
       return new Error(`${where} ${e.message ?? "is invalid"}${allowed}`);
     },
   }) as unknown as FastifyInstance;
