@@ -15,8 +15,7 @@ CACHE=${FACILITATOR_CI_CACHE:-/var/cache/facilitator-ci} # base-image rootfs tar
 SOCK=unix://$STATE/dockerd.sock
 REGISTRY=127.0.0.1:5000
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# The docker.io CLI has BuildKit built in; a newer CLI without buildx does not (see RECIPES).
-DOCKER=${DOCKER:-/usr/bin/docker}
+DOCKER=${DOCKER:-} # the CLI; chosen in pick_cli
 
 log() { printf '[docker-up %(%H:%M:%S)T] %s\n' -1 "$*" >&2; } # stderr even inside $(…)
 die() { log "ERROR: $*"; exit 1; }
@@ -27,40 +26,56 @@ flock 9   # several shells may call this at once: one prepares, the others wait 
 # Daemons started below get `3>&- 9>&-`: holding the lock or the caller's stdout would block
 # the next run and `eval "$(…)"` forever.
 
-engine_ok() { DOCKER_HOST=$1 timeout 10 "$DOCKER" info >/dev/null 2>&1; }
-
-install_packages() {
-  local missing=()
-  [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || missing+=(docker.io)
-  command -v docker-registry >/dev/null || missing+=(docker-registry)
-  command -v skopeo >/dev/null || missing+=(skopeo)
-  command -v debootstrap >/dev/null || missing+=(debootstrap)
-  command -v docker-compose >/dev/null || missing+=(docker-compose)
-  [ ${#missing[@]} -eq 0 ] && return
-  [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}; run as root or install them: apt-get install ${missing[*]}"
-  log "installing ${missing[*]} from apt"
+apt_install() { # apt_install <package…>: Debian packages, as root
+  [ "$(id -u)" -eq 0 ] || die "$* missing: run this as root, or install them (apt-get install $*)"
+  log "installing $* from apt"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q=2
-  apt-get install -y -q=2 --no-install-recommends "${missing[@]}" >"$STATE/apt.log" 2>&1 \
-    || { tail -20 "$STATE/apt.log"; die "apt-get install ${missing[*]} failed (log: $STATE/apt.log)"; }
+  apt-get install -y -q=2 --no-install-recommends "$@" >"$STATE/apt.log" 2>&1 \
+    || { tail -20 "$STATE/apt.log" >&2; die "apt-get install $* failed (log: $STATE/apt.log)"; }
 }
 
+# A CLI that builds with BuildKit: $DOCKER, else Debian's 20.10 CLI (BuildKit built in), else a
+# `docker` with buildx. A newer CLI without buildx cannot (see RECIPES: two CLIs).
+pick_cli() {
+  [ -z "$DOCKER" ] || return 0
+  if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker
+  elif command -v docker >/dev/null && docker buildx version >/dev/null 2>&1; then DOCKER=docker
+  else apt_install docker.io; DOCKER=/usr/bin/docker
+  fi
+}
+
+engine_ok() { DOCKER_HOST=$1 timeout 10 "$DOCKER" info >/dev/null 2>&1; }
+
 start_engine() {
-  if [ -n "${DOCKER_HOST:-}" ] && engine_ok "$DOCKER_HOST"; then log "engine reachable at $DOCKER_HOST"; return; fi
-  if engine_ok "$SOCK"; then DOCKER_HOST=$SOCK; log "engine already running at $SOCK"; return; fi
+  local candidate
+  for candidate in ${DOCKER_HOST:-} unix:///var/run/docker.sock "$SOCK"; do
+    if engine_ok "$candidate"; then DOCKER_HOST=$candidate; log "engine reachable at $DOCKER_HOST"; return; fi
+  done
   [ "$(id -u)" -eq 0 ] || die "no Docker engine reachable and not root: start one, or set DOCKER_HOST"
+  [ -x /usr/sbin/dockerd ] || apt_install docker.io
   log "starting dockerd (vfs, no bridge) at $SOCK"
   # vfs and --bridge=none: no overlayfs and no iptables in this kind of sandbox (RECIPES 0b).
   setsid /usr/sbin/dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
     --host="$SOCK" --data-root="$STATE/docker-data" --exec-root="$STATE/docker-exec" \
     --pidfile="$STATE/dockerd.pid" >"$STATE/dockerd.log" 2>&1 </dev/null 3>&- 9>&- &
   for _ in $(seq 120); do engine_ok "$SOCK" && break; sleep 0.5; done
-  engine_ok "$SOCK" || { tail -20 "$STATE/dockerd.log"; die "dockerd did not come up (log: $STATE/dockerd.log)"; }
+  engine_ok "$SOCK" || { tail -20 "$STATE/dockerd.log" >&2; die "dockerd did not come up (log: $STATE/dockerd.log)"; }
   DOCKER_HOST=$SOCK
+}
+
+# Tools other suites use (compose tests, registry inspection): installed when root, else noted.
+extra_tools() {
+  local missing=()
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
+  command -v skopeo >/dev/null || missing+=(skopeo)
+  [ ${#missing[@]} -gt 0 ] || return 0
+  if [ "$(id -u)" -eq 0 ]; then apt_install "${missing[@]}"; else log "note: ${missing[*]} not installed (not root)"; fi
 }
 
 start_registry() {
   if curl -sf "http://$REGISTRY/v2/" >/dev/null; then log "registry already on $REGISTRY"; return; fi
+  command -v docker-registry >/dev/null || apt_install docker-registry
   log "starting docker-registry on $REGISTRY"
   mkdir -p "$STATE/registry/data"
   cat >"$STATE/registry/config.yml" <<EOF
@@ -101,6 +116,7 @@ standin() {
   if ref=$(local_ref "$repo" "$tag"); then log "stand-in $ref already present"; echo "$ref"; return; fi
   if [ ! -s "$tarball" ]; then
     log "building $kind rootfs (cached at $tarball for later runs)"
+    [ "$kind" != build ] || command -v debootstrap >/dev/null || apt_install debootstrap
     rm -f "$CACHE/$kind"-rootfs-*.tar
     DEBIAN_MIRROR=$DEBIAN_MIRROR bash "$recipe" "$kind" "$tarball.tmp" && mv "$tarball.tmp" "$tarball"
   fi
@@ -127,8 +143,9 @@ base_image() {
 }
 
 t0=$SECONDS
-install_packages
+pick_cli
 start_engine
+extra_tools
 export DOCKER_HOST
 start_registry
 BUILD_IMAGE=$(base_image NODE_BUILD_IMAGE build library/node 22-bookworm-slim)
