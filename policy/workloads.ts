@@ -28,8 +28,7 @@ const templatedWorkloads: ResourceClass[] = [
 ];
 
 interface Templated {
-  metadata?: ObjectMeta;
-  spec?: { replicas?: number; template?: { metadata?: ObjectMeta; spec?: PodSpec } };
+  spec?: { template?: { spec?: PodSpec } };
 }
 
 /** The pod spec a Kubernetes workload runs, or undefined for anything that runs no pods. */
@@ -44,11 +43,6 @@ export function podSpecOf(resource: TypedResource): PodSpec | undefined {
     return (resource.props as Templated).spec?.template?.spec;
   }
   return undefined;
-}
-
-/** The props of a workload with a pod template (Deployment, StatefulSet, …), else undefined. */
-export function templatedWorkloadOf(resource: TypedResource): Templated | undefined {
-  return templatedWorkloads.some((kind) => resource.isType(kind)) ? (resource.props as Templated) : undefined;
 }
 
 export interface NamedContainer {
