@@ -129,7 +129,7 @@ export class DockerDeployment extends pulumi.ComponentResource {
           : { networkMode: "host" }),
       },
       // One name and one host port: the old container must go before the new one starts.
-      { parent: this, deleteBeforeReplace: true },
+      { parent: this, dependsOn: [image], deleteBeforeReplace: true },
     );
 
     this.containerName = container.name;
