@@ -161,6 +161,12 @@ describe("every bad value names the key, what was expected and the exact fix", (
 });
 
 describe("Pulumi.yaml declares the whole contract", () => {
+  it("the project is named after the config namespace (so the schema applies to facilitator:* keys), TypeScript on Node.js", () => {
+    const project = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { name: string; runtime: { name: string; options: Record<string, unknown> } };
+    expect(project.name).toBe(CONFIG_NAMESPACE);
+    expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true, packagemanager: "npm" } });
+  });
+
   it("every key the program reads is declared, and every declared key is read", () => {
     const { values, secretKeys } = stackConfig({ stack: "staging" });
     const reader = new ConfigReader(CONFIG_NAMESPACE, "staging", values, new Set(secretKeys));
