@@ -3,7 +3,6 @@
 // registered resource and the stack outputs. Reusable by any suite (policy pack, delivery, …).
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { vi } from "vitest";
 import { parse } from "yaml";
 import { ANVIL_DEV_KEY_0, FAKE_RPC_URL, fakeDigest } from "./fakes";
 import type { InvokeHandler, RegistryImage } from "./mocks";
@@ -104,6 +103,8 @@ export async function runStack(options: StackRunOptions): Promise<StackRun> {
   try {
     return await runProgram(
       async () => {
+        // Imported here so this module also loads outside vitest (stackConfig in plain Node.js).
+        const { vi } = await import("vitest");
         vi.resetModules();
         const program = (await import("../../index.js")) as unknown as { default: () => Promise<Record<string, unknown>> };
         return program.default();
