@@ -1,5 +1,6 @@
 // Images are referenced by digest, so what runs is exactly what was built and tested,
 // and never by the moving `latest` tag.
+import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containersOf, dockerContainerOf, podSpecOf } from "./workloads";
@@ -28,7 +29,7 @@ export function imageReferenceProblems(image: string | undefined): string[] {
 
 export const imagesByDigest: ResourceValidationPolicy = {
   name: "images-by-digest",
-  description: "Containers run images referenced by digest (repo@sha256:…), never by tag and never `latest`.",
+  description: "Containers run (and docker RemoteImages pull) images referenced by digest (repo@sha256:…), never by tag and never `latest`.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: (args, reportViolation) => {
@@ -44,6 +45,12 @@ export const imagesByDigest: ResourceValidationPolicy = {
       // Docker also runs a local image by its id (`sha256:…`, e.g. RemoteImage.imageId): content-addressed too.
       if (IMAGE_ID.test(dockerContainer.image)) return;
       for (const problem of imageReferenceProblems(dockerContainer.image)) reportViolation(`docker container ${problem}.`);
+      return;
+    }
+    // What a docker Container's image id points at is decided by the RemoteImage it pulled.
+    if (args.isType(docker.RemoteImage)) {
+      const name = (args.props as { name?: string }).name;
+      for (const problem of imageReferenceProblems(name)) reportViolation(`docker RemoteImage ${problem}.`);
       return;
     }
     if (args.isType(dockerBuild.Image)) {

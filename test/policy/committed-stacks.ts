@@ -1,6 +1,10 @@
 // The committed stacks (every Pulumi.<stack>.yaml at the root), run as written: the stack's
-// imageTag is already in its configured registry, the promote/rollback path every stack can take.
+// imageTag is already in its registry (the promote/rollback path every stack can take), so no
+// run depends on the machine's registry or working tree.
+import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
+import type { ResourceUnderTest } from "../../policy/run";
+import { LOCAL_STACK, runLocalStack } from "../local/support/stack";
 import { REPO_ROOT, releasedImages, runStack, stackConfig, type StackRun } from "../support/stack";
 
 export function committedStacks(): string[] {
@@ -16,7 +20,26 @@ export function configOf(stack: string, key: string): string {
 }
 
 export function runCommittedStack(stack: string, config: Readonly<Record<string, string | undefined>> = {}): Promise<StackRun> {
+  // The local stack resolves HEAD in a local registry: its own runner fakes that registry.
+  if (stack === LOCAL_STACK) return runLocalStack({ config });
   const at = (key: string) => configOf(stack, key);
   const repository = `${at("registryLocation")}-docker.pkg.dev/${at("registryProject")}/${at("registryRepository")}/${at("imageName")}`;
   return runStack({ stack, config, registry: releasedImages([at("imageTag")], repository) });
+}
+
+/**
+ * A stack's resources as the policy engine sees them during `pulumi up`. One provider output the
+ * shared mocks do not compute is filled in the way the docker provider would: a Container that runs
+ * its sibling RemoteImage's `imageId` gets a content-addressed id (`sha256:…`) of that pull.
+ */
+export function asPolicyInput(stackRun: StackRun): ResourceUnderTest[] {
+  const pulledIn = new Map(
+    stackRun.resources
+      .filter((r) => r.type === "docker:index/remoteImage:RemoteImage")
+      .map((r) => [r.parent, `sha256:${createHash("sha256").update(String(r.inputs["name"])).digest("hex")}`]),
+  );
+  return stackRun.resources.map(({ type, name, urn, parent, inputs }) => {
+    const imageId = type === "docker:index/container:Container" && inputs["image"] === undefined ? pulledIn.get(parent) : undefined;
+    return { type, name, urn, props: imageId ? { ...inputs, image: imageId } : inputs };
+  });
 }

@@ -40,6 +40,16 @@ describe("images-by-digest", () => {
     expect(byImageId).toEqual([]);
   });
 
+  it("passes a docker RemoteImage pulled by digest and rejects one pulled by tag", async () => {
+    const remote = (name: string) => resource("docker:index/remoteImage:RemoteImage", "facilitator", { name, keepLocally: true });
+    expect(await runPolicies([imagesByDigest], [remote(IMAGE_BY_DIGEST)])).toEqual([]);
+    const byTag = await runPolicies([imagesByDigest], [remote(`${REPO}:latest`)]);
+    expect(byTag.map((v) => v.message)).toEqual([
+      expect.stringMatching(/^docker RemoteImage uses the "latest" tag/),
+      expect.stringMatching(/^docker RemoteImage references .* by tag, not by digest/),
+    ]);
+  });
+
   it("rejects a docker-build Image that pushes `latest`, passes immutable tags", async () => {
     const image = (tags: string[]) => resource("docker-build:index:Image", "facilitator", { push: true, tags });
     expect(await runPolicies([imagesByDigest], [image([`${REPO}:v1.2.3`, `${REPO}:sha-1a2b3c4`])])).toEqual([]);

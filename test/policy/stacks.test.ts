@@ -5,16 +5,11 @@
 // checked without changes here; the last tests prove it reaches the GitHub, WIF and registry ones.
 import { describe, expect, it } from "vitest";
 import { policies } from "../../policy/index";
-import { runPolicies, type ResourceUnderTest, type Violation } from "../../policy/run";
+import { runPolicies, type Violation } from "../../policy/run";
 import type { PodSpec } from "../../policy/workloads";
-import type { StackRun } from "../support/stack";
-import { committedStacks, configOf, runCommittedStack as run } from "./committed-stacks";
+import { asPolicyInput, committedStacks, configOf, runCommittedStack as run } from "./committed-stacks";
 
 const STACKS = committedStacks();
-
-function asPolicyInput(stackRun: StackRun): ResourceUnderTest[] {
-  return stackRun.resources.map(({ type, name, urn, inputs }) => ({ type, name, urn, props: inputs }));
-}
 
 function summary(violations: Violation[]): string[] {
   return violations.map((v) => `${v.policy}: ${v.message} (${v.urn})`);
@@ -27,8 +22,10 @@ describe("policy pack over the committed stacks", () => {
 
   it.each(STACKS)("stack %s has zero violations", async (stack) => {
     const resources = asPolicyInput(await run(stack));
-    // Guard against a vacuous pass: the workload the pod policies are about is really there.
-    expect(resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment")).toHaveLength(1);
+    // Guard against a vacuous pass: the facilitator workload the policies are about is really there
+    // (a Kubernetes Deployment, or a Docker container on the docker target).
+    const workloads = resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "docker:index/container:Container");
+    expect(workloads).toHaveLength(1);
     expect(summary(await runPolicies(policies, resources))).toEqual([]);
   });
 });
@@ -84,6 +81,24 @@ describe("policy pack over broken copies of what the other components create", (
       ]);
     },
   );
+
+  it.runIf(committedStacks().includes("local"))("local: a root, writable container pulled by tag is caught", async () => {
+    const broken = structuredClone(asPolicyInput(await run("local")));
+    const remoteImage = broken.find((r) => r.type === "docker:index/remoteImage:RemoteImage");
+    const container = broken.find((r) => r.type === "docker:index/container:Container");
+    if (!remoteImage || !container) throw new Error("local registers no RemoteImage and Container");
+    remoteImage.props["name"] = "127.0.0.1:5000/x402-facilitator-amoy:latest";
+    container.props["user"] = "0";
+    container.props["readOnly"] = false;
+
+    const violations = await runPolicies(policies, broken);
+    expect(violations.map((v) => [v.policy, v.urn, v.message])).toEqual([
+      ["images-by-digest", remoteImage.urn, expect.stringMatching(/uses the "latest" tag/)],
+      ["images-by-digest", remoteImage.urn, expect.stringMatching(/by tag, not by digest/)],
+      ["docker-container-hardening", container.urn, expect.stringMatching(/runs as user 0/)],
+      ["docker-container-hardening", container.urn, expect.stringMatching(/writable root filesystem/)],
+    ]);
+  });
 
   it("staging: a registry repository with mutable tags is caught", async () => {
     const broken = structuredClone(asPolicyInput(await run("staging")));
