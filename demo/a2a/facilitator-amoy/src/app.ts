@@ -3,28 +3,55 @@ import type { FastifyInstance } from "fastify";
 import { pino, type DestinationStream, type Logger } from "pino";
 import { privateKeyToAccount } from "viem/accounts";
 import { createAmoyClient, type AmoyClient } from "./chain/clients.js";
-import { TransactionSender } from "./chain/sender.js";
+import { ChainHealth } from "./chain/health.js";
+import { ReceiptWatcher } from "./chain/receipts.js";
+import { SignerPool } from "./chain/signers.js";
 import type { Config, LogLevel } from "./config/config.js";
-import { buildServer } from "./http/server.js";
+import { buildServer, type Lifecycle } from "./http/server.js";
+import { Metrics } from "./metrics/metrics.js";
 import { Facilitator } from "./x402/facilitator.js";
+
+/** One readiness answer is reused this long (probes every 5 s, scrapes every 30 s, from each replica). */
+const HEALTH_TTL_MS = 2_000;
+/** A readiness check that takes longer than this is a red answer, well inside the probe's 5 s timeout. */
+const HEALTH_TIMEOUT_MS = 2_000;
+/** Receipt polling: Amoy makes a block about every 2 s; anvil's automine answers at the first look. */
+const RECEIPT_POLL_MS = 250;
 
 export interface App {
   readonly client: AmoyClient;
   readonly facilitator: Facilitator;
+  readonly health: ChainHealth;
+  readonly receipts: ReceiptWatcher;
+  readonly lifecycle: Lifecycle;
   readonly server: FastifyInstance;
 }
 
 export function createApp(config: Config, logger: Logger): App {
   const client = createAmoyClient(config);
-  const sender = new TransactionSender(client, privateKeyToAccount(config.privateKey));
+  const signers = new SignerPool(client, config.privateKeys.map((key) => privateKeyToAccount(key)));
+  const receipts = new ReceiptWatcher(client, RECEIPT_POLL_MS);
   const facilitator = new Facilitator({
     client,
-    sender,
+    signers,
+    receipts,
     usdc: config.usdcAddress,
     realSettle: config.realSettle,
     settleTimeoutMs: config.settleTimeoutMs,
   });
-  return { client, facilitator, server: buildServer({ facilitator, logger }) };
+  const health = new ChainHealth(client, {
+    signers: signers.addresses,
+    minBalanceWei: config.realSettle ? config.minSignerBalanceWei : undefined,
+    ttlMs: HEALTH_TTL_MS,
+    timeoutMs: HEALTH_TIMEOUT_MS,
+  });
+  const lifecycle: Lifecycle = { draining: false };
+  const metrics = new Metrics(async () => {
+    const report = await health.check();
+    return { ready: report.ready && !lifecycle.draining, balances: report.balances };
+  });
+  const server = buildServer({ facilitator, logger, metrics, health: () => health.check(), lifecycle, apiKeys: config.apiKeys });
+  return { client, facilitator, health, receipts, lifecycle, server };
 }
 
 /** JSON logs on stdout; anything named like a secret is redacted should it ever be logged. */
@@ -34,7 +61,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     base: { service: "facilitator-amoy" },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ["privateKey", "*.privateKey", "config", "*.config", "req.headers.authorization", 'req.headers["x-api-key"]'],
+      paths: ["privateKey", "*.privateKey", "privateKeys", "*.privateKeys", "apiKeys", "*.apiKeys", "config", "*.config", "req.headers.authorization", 'req.headers["x-api-key"]'],
       censor: "[redacted]",
     },
   };

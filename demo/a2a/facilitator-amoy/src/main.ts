@@ -1,9 +1,10 @@
-// Entry point: validate env, refuse a wrong or dead RPC, serve, and close cleanly on SIGTERM.
+// Entry point: validate env, refuse a wrong chain, serve, and drain in-flight settlements on SIGTERM.
 import { createApp, createLogger } from "./app.js";
 import { checkChainId } from "./chain/clients.js";
 import { loadConfig, redactUrl } from "./config/config.js";
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** After the grace period, what is still open gets this long to answer before the process gives up. */
+const FORCE_EXIT_MARGIN_MS = 3_000;
 
 async function main(): Promise<number> {
   const loaded = loadConfig(process.env);
@@ -13,25 +14,38 @@ async function main(): Promise<number> {
   }
   const { config } = loaded;
   const logger = createLogger(config.logLevel);
-  const { client, facilitator, server } = createApp(config, logger);
+  const { client, facilitator, receipts, lifecycle, server } = createApp(config, logger);
 
+  // A wrong chain is a configuration error: refuse to start. An RPC that does not answer yet may be
+  // a passing outage: serve with /readyz red, and recover without a restart when it answers.
   const chain = await checkChainId(client, redactUrl(config.rpcUrl));
-  if (!chain.ok) {
+  if (!chain.ok && !chain.unreachable) {
     process.stderr.write(`facilitator: start-up error: ${chain.problem}\n`);
     return 1;
   }
+  if (!chain.ok) logger.warn({ problem: chain.problem }, "RPC not answering at start-up: /readyz stays red and /verify, /settle answer 503 until it does");
 
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, "shutting down");
+    lifecycle.draining = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs, awaitingReceipts: receipts.pending }, "shutting down: refusing new work, finishing in-flight settlements");
+    // Past the grace period, settlements still waiting for a receipt answer settlement_pending with their hash.
+    const grace = setTimeout(() => {
+      logger.warn({ awaitingReceipts: receipts.pending }, "shutdown grace period over: answering in-flight settlements as pending");
+      receipts.stop();
+    }, config.shutdownGraceMs);
     setTimeout(() => {
-      logger.error({ graceMs: SHUTDOWN_GRACE_MS }, "shutdown grace period exceeded");
+      logger.error({ graceMs: config.shutdownGraceMs }, "requests still open after the grace period: exiting");
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
+    }, config.shutdownGraceMs + FORCE_EXIT_MARGIN_MS).unref();
     server.close().then(
-      () => process.exit(0),
+      () => {
+        clearTimeout(grace);
+        logger.info("shut down cleanly");
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, "error while closing");
         process.exit(1);
@@ -45,10 +59,11 @@ async function main(): Promise<number> {
   logger.info(
     {
       port: config.port,
-      signer: facilitator.signerAddress,
+      signers: facilitator.signerAddresses,
       usdc: config.usdcAddress,
       realSettle: config.realSettle,
       rpc: redactUrl(config.rpcUrl),
+      auth: config.apiKeys.length > 0 ? "api keys required on /verify and /settle" : "open",
     },
     config.realSettle ? "facilitator listening (REAL_SETTLE=true: settlements are broadcast)" : "facilitator listening (REAL_SETTLE=false: settlements are simulated, never broadcast)",
   );

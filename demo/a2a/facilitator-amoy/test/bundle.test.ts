@@ -51,7 +51,7 @@ describe("dist bundle, run with no node_modules", () => {
     // The request line is written once the response has gone out: give the pipe a moment.
     for (let i = 0; i < 50 && !service.output().includes('"route":"/supported"'); i++) await new Promise((r) => setTimeout(r, 20));
     const lines = service.output().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringContaining("facilitator listening"), signer: chain.facilitator.account.address, realSettle: true }));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringContaining("facilitator listening"), signers: [chain.facilitator.account.address], realSettle: true }));
     expect(lines).toContainEqual(expect.objectContaining({ msg: "request", method: "GET", route: "/supported", status: 200 }));
     expect(service.output().toLowerCase()).not.toContain(chain.facilitator.privateKey.slice(2).toLowerCase());
   });

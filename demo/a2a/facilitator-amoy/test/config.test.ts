@@ -14,15 +14,18 @@ describe("loadConfig", () => {
     expect(loaded).toEqual({
       ok: true,
       config: {
-        privateKey: key,
+        privateKeys: [key],
         rpcUrl: "http://127.0.0.1:8545",
         usdcAddress: CIRCLE_AMOY_USDC,
         realSettle: false,
         host: "0.0.0.0",
         port: 5401,
         logLevel: "info",
-        rpcTimeoutMs: 10_000,
+        rpcTimeoutMs: 5_000,
         settleTimeoutMs: 60_000,
+        apiKeys: [],
+        minSignerBalanceWei: 10_000_000_000_000_000n,
+        shutdownGraceMs: 25_000,
       },
     });
   });
@@ -106,12 +109,5 @@ describe("start-up", () => {
     } finally {
       await anvil.stop();
     }
-  });
-
-  it("refuses an RPC that does not answer", async () => {
-    const { code, output } = await runFacilitator({ FACILITATOR_PRIVATE_KEY: key, AMOY_RPC_URL: "http://127.0.0.1:1/", RPC_TIMEOUT_MS: "1000" });
-    expect(code).toBe(1);
-    expect(output).toContain("did not answer eth_chainId");
-    expect(output).not.toContain(key.slice(2));
   });
 });

@@ -7,19 +7,47 @@ import type { Abi, Address, Hex } from "viem";
 import type { AmoyClient } from "./clients.js";
 import { describeRpcFailure, isRpcUnavailable } from "./rpcErrors.js";
 
+/** How long an account's code is reused: payers rarely deploy or delegate code, and the simulation catches it anyway. */
+const CODE_TTL_MS = 5_000;
+const CODE_ENTRIES = 10_000;
+
+/**
+ * eth_getCode answers shared by every verification for CODE_TTL_MS (the library asks for the
+ * payer's code, and the token's, on every verification). A failed lookup is not kept.
+ */
+export class CodeCache {
+  private readonly entries = new Map<string, { at: number; code: Promise<Hex | undefined> }>();
+
+  constructor(private readonly client: AmoyClient) {}
+
+  get(address: Address): Promise<Hex | undefined> {
+    const key = address.toLowerCase();
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < CODE_TTL_MS) return hit.code;
+    if (this.entries.size >= CODE_ENTRIES) this.entries.clear();
+    const code = this.client.getCode({ address });
+    const entry = { at: now, code };
+    this.entries.set(key, entry);
+    code.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    return code;
+  }
+}
+
 export class VerifyProbe implements FacilitatorEvmSigner {
   /** Set when an RPC call made during this verification failed for transport reasons. */
   rpcFailure: string | undefined;
-  /** The library asks for the payer's code twice per verification; one round trip is enough. */
-  private readonly codes = new Map<string, Promise<Hex | undefined>>();
 
   constructor(
     private readonly client: AmoyClient,
-    private readonly signerAddress: Address,
+    private readonly signerAddresses: readonly Address[],
+    private readonly codes: CodeCache,
   ) {}
 
   getAddresses(): readonly Address[] {
-    return [this.signerAddress];
+    return this.signerAddresses;
   }
 
   readContract(args: { address: Address; abi: readonly unknown[]; functionName: string; args?: readonly unknown[] }): Promise<unknown> {
@@ -29,13 +57,7 @@ export class VerifyProbe implements FacilitatorEvmSigner {
   }
 
   getCode(args: { address: Address }): Promise<Hex | undefined> {
-    const key = args.address.toLowerCase();
-    let code = this.codes.get(key);
-    if (!code) {
-      code = this.watch(() => this.client.getCode(args));
-      this.codes.set(key, code);
-    }
-    return code;
+    return this.watch(() => this.codes.get(args.address));
   }
 
   verifyTypedData(args: {

@@ -9,11 +9,18 @@ import { BaseError, InsufficientFundsError, keccak256, type Address, type Hex, t
 import type { AmoyClient } from "./clients.js";
 import { describeRpcFailure, isRpcUnavailable } from "./rpcErrors.js";
 
+/** Identifies a broadcast transaction: its hash, and the signer nonce it occupies. */
+export interface Broadcast {
+  readonly hash: Hex;
+  readonly from: Address;
+  readonly nonce: number;
+}
+
 export type SendResult =
   /** The node accepted the transaction. */
-  | { kind: "sent"; hash: Hex }
+  | ({ kind: "sent" } & Broadcast)
   /** The connection failed after signing: the transaction may or may not be in the pool. */
-  | { kind: "maybe-sent"; hash: Hex; message: string }
+  | ({ kind: "maybe-sent"; message: string } & Broadcast)
   /** Gas estimation shows the call reverts; nothing was sent. */
   | { kind: "reverts"; message: string }
   /** The signer cannot pay for gas; nothing was sent. */
@@ -24,11 +31,36 @@ export type SendResult =
   | { kind: "rpc-unavailable"; message: string };
 
 const GAS_HEADROOM_PERCENT = 120n;
-const MAX_NONCE_ATTEMPTS = 5;
+// Replicas sharing a key race for each nonce; under load one replica can lose several rounds in a row.
+const MAX_NONCE_ATTEMPTS = 40;
+// Fees change once per block (Amoy: ~2 s); one lookup per second serves every concurrent settlement.
+const FEES_TTL_MS = 1_000;
 // Another sender (a replica sharing the key) took our nonce, or our view is stale.
 const NONCE_CONFLICT = /nonce too low|nonce has already been used|replacement transaction underpriced|replacement fee too low|invalid nonce|nonce too high/i;
 // The node already has exactly these bytes: our earlier attempt arrived.
 const ALREADY_KNOWN = /already known|known transaction|already imported/i;
+
+type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+
+/** EIP-1559 fees, looked up at most once per FEES_TTL_MS (a failed lookup is not cached). */
+export class FeeCache {
+  private cached: { at: number; fees: Promise<Fees> } | undefined;
+
+  constructor(private readonly client: AmoyClient) {}
+
+  get(): Promise<Fees> {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > FEES_TTL_MS) {
+      const fees = this.client.estimateFeesPerGas();
+      const entry = { at: now, fees };
+      this.cached = entry;
+      fees.catch(() => {
+        if (this.cached === entry) this.cached = undefined;
+      });
+    }
+    return this.cached.fees;
+  }
+}
 
 export class TransactionSender {
   private nextNonce: number | undefined;
@@ -37,6 +69,7 @@ export class TransactionSender {
   constructor(
     private readonly client: AmoyClient,
     private readonly account: PrivateKeyAccount,
+    private readonly fees: FeeCache,
   ) {}
 
   get address(): Address {
@@ -45,12 +78,9 @@ export class TransactionSender {
 
   async send(to: Address, data: Hex): Promise<SendResult> {
     let gas: bigint;
-    let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+    let fees: Fees;
     try {
-      [gas, fees] = await Promise.all([
-        this.client.estimateGas({ account: this.account.address, to, data }),
-        this.client.estimateFeesPerGas(),
-      ]);
+      [gas, fees] = await Promise.all([this.client.estimateGas({ account: this.account.address, to, data }), this.fees.get()]);
     } catch (error) {
       if (isRpcUnavailable(error)) return { kind: "rpc-unavailable", message: describeRpcFailure(error) };
       if (isInsufficientFunds(error)) return { kind: "signer-unfunded", message: shortMessage(error) };
@@ -74,20 +104,22 @@ export class TransactionSender {
       try {
         await this.client.request({ method: "eth_sendRawTransaction", params: [signed] });
         this.nextNonce = nonce + 1;
-        return { kind: "sent", hash };
+        return { kind: "sent", hash, from: this.address, nonce };
       } catch (error) {
         const message = shortMessage(error);
         if (ALREADY_KNOWN.test(message)) {
           this.nextNonce = nonce + 1;
-          return { kind: "sent", hash };
+          return { kind: "sent", hash, from: this.address, nonce };
         }
         if (isRpcUnavailable(error)) {
           this.nextNonce = undefined; // unknown whether the nonce was used: ask the chain next time
-          return { kind: "maybe-sent", hash, message: describeRpcFailure(error) };
+          return { kind: "maybe-sent", hash, from: this.address, nonce, message: describeRpcFailure(error) };
         }
         if (NONCE_CONFLICT.test(message)) {
           this.nextNonce = undefined;
           lastConflict = message;
+          // Desynchronize from the replica that just won this nonce, then ask the chain again.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt + 1, 5)));
           continue;
         }
         // Refused outright: the nonce was not used and stays ours.

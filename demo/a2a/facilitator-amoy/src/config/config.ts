@@ -10,13 +10,17 @@ export const AMOY_CHAIN_ID = 80002;
 /** Circle's USDC on Polygon Amoy. */
 export const CIRCLE_AMOY_USDC: Address = "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582";
 export const DEFAULT_PORT = 5401;
+/** 0.01 POL: a few settlements' worth of gas on Amoy. */
+export const DEFAULT_MIN_SIGNER_BALANCE_WEI = 10_000_000_000_000_000n;
+/** Kubernetes sends SIGTERM after the pod's preStop (5 s) and SIGKILLs 45 s later (components/deployment.ts); 25 s drains well inside that and inside Kubernetes' default 30 s. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {
-  /** Settlement wallet key. Never log, print or return it. */
-  readonly privateKey: Hex;
+  /** Settlement wallet keys (one by default; a pool spreads settlements over several). Never log, print or return them. */
+  readonly privateKeys: readonly Hex[];
   readonly rpcUrl: string;
   readonly usdcAddress: Address;
   /** false: /settle verifies and simulates with eth_call, and never broadcasts. */
@@ -28,6 +32,12 @@ export interface Config {
   readonly rpcTimeoutMs: number;
   /** How long /settle waits for the receipt before answering settlement_pending with the hash. */
   readonly settleTimeoutMs: number;
+  /** Bearer tokens accepted on /verify and /settle; empty: open. Never log them. */
+  readonly apiKeys: readonly string[];
+  /** /readyz is red (with REAL_SETTLE=true) while any signer holds less native balance than this. */
+  readonly minSignerBalanceWei: bigint;
+  /** After SIGTERM: how long in-flight settlements may take before they answer settlement_pending. */
+  readonly shutdownGraceMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -51,10 +61,29 @@ const integer = (name: string, min: number, max: number) =>
 
 const schema = z.object({
   FACILITATOR_PRIVATE_KEY: z
-    .string({ required_error: "FACILITATOR_PRIVATE_KEY is required: set it to the settlement wallet's private key (0x + 64 hex characters)" })
+    .string()
     .trim()
     .refine(isValidPrivateKey, "FACILITATOR_PRIVATE_KEY is not a valid secp256k1 private key: expected 0x followed by 64 hex characters (value not shown)")
-    .transform((v) => v as Hex),
+    .transform((v) => v as Hex)
+    .optional(),
+  FACILITATOR_PRIVATE_KEYS: z
+    .string()
+    .transform((v) => v.split(",").map((k) => k.trim()))
+    .superRefine((keys, ctx) => {
+      keys.forEach((k, i) => {
+        if (!isValidPrivateKey(k)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: `FACILITATOR_PRIVATE_KEYS entry ${i + 1} of ${keys.length} is not a valid secp256k1 private key: expected comma-separated 0x + 64 hex characters (value not shown)`,
+          });
+        }
+      });
+      if (new Set(keys.map((k) => k.toLowerCase())).size !== keys.length) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: "FACILITATOR_PRIVATE_KEYS lists the same key twice: each signer must be distinct (values not shown)" });
+      }
+    })
+    .transform((keys) => keys as Hex[])
+    .optional(),
   AMOY_RPC_URL: z
     .string({ required_error: "AMOY_RPC_URL is required: set it to a Polygon Amoy JSON-RPC endpoint (http:// or https://)" })
     .trim()
@@ -78,22 +107,36 @@ const schema = z.object({
       message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got "${shown(v)}")`,
     }))
     .default("info"),
-  RPC_TIMEOUT_MS: integer("RPC_TIMEOUT_MS", 100, 120_000).default("10000"),
+  RPC_TIMEOUT_MS: integer("RPC_TIMEOUT_MS", 100, 120_000).default("5000"),
   SETTLE_TIMEOUT_MS: integer("SETTLE_TIMEOUT_MS", 100, 600_000).default("60000"),
+  FACILITATOR_API_KEYS: z
+    .string()
+    .transform((v) => v.split(",").map((k) => k.trim()).filter((k) => k !== ""))
+    .refine((keys) => keys.every((k) => /^[\x21-\x7e]{16,256}$/.test(k)), {
+      message: "FACILITATOR_API_KEYS must be comma-separated keys of 16 to 256 printable characters without spaces (values not shown); generate one with `openssl rand -hex 32`",
+    })
+    .optional(),
+  MIN_SIGNER_BALANCE_WEI: z
+    .string()
+    .trim()
+    .refine((v) => /^\d{1,78}$/.test(v), (v) => ({ message: `MIN_SIGNER_BALANCE_WEI must be a non-negative integer amount of wei (got "${shown(v)}"), e.g. 10000000000000000 for 0.01 POL` }))
+    .transform((v) => BigInt(v))
+    .default(DEFAULT_MIN_SIGNER_BALANCE_WEI.toString()),
+  SHUTDOWN_GRACE_MS: integer("SHUTDOWN_GRACE_MS", 0, 600_000).default(String(DEFAULT_SHUTDOWN_GRACE_MS)),
 });
 
 /** Reads and validates the environment. Empty strings count as unset. */
 export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
   const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((issue) => issue.message) };
-  }
+  const problems = [...keyProblems(present), ...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message))];
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const e = parsed.data;
+  const privateKeys = e.FACILITATOR_PRIVATE_KEYS ?? [e.FACILITATOR_PRIVATE_KEY!];
   return {
     ok: true,
     config: {
-      privateKey: e.FACILITATOR_PRIVATE_KEY,
+      privateKeys,
       rpcUrl: e.AMOY_RPC_URL,
       usdcAddress: e.AMOY_USDC_ADDRESS,
       realSettle: e.REAL_SETTLE,
@@ -102,8 +145,22 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       logLevel: e.LOG_LEVEL as LogLevel,
       rpcTimeoutMs: e.RPC_TIMEOUT_MS,
       settleTimeoutMs: e.SETTLE_TIMEOUT_MS,
+      apiKeys: e.FACILITATOR_API_KEYS ?? [],
+      minSignerBalanceWei: e.MIN_SIGNER_BALANCE_WEI,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
   };
+}
+
+/** Exactly one of FACILITATOR_PRIVATE_KEY (one signer) and FACILITATOR_PRIVATE_KEYS (a pool). */
+function keyProblems(env: Record<string, string | undefined>): string[] {
+  const single = env.FACILITATOR_PRIVATE_KEY !== undefined;
+  const pool = env.FACILITATOR_PRIVATE_KEYS !== undefined;
+  if (single && pool) return ["FACILITATOR_PRIVATE_KEY and FACILITATOR_PRIVATE_KEYS are both set: set only one (FACILITATOR_PRIVATE_KEYS for a signer pool)"];
+  if (!single && !pool) {
+    return ["FACILITATOR_PRIVATE_KEY is required: set it to the settlement wallet's private key (0x + 64 hex characters), or FACILITATOR_PRIVATE_KEYS to a comma-separated signer pool"];
+  }
+  return [];
 }
 
 /** The RPC URL without path, query or credentials: safe to log (API tokens live in those parts). */

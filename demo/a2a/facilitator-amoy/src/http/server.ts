@@ -1,15 +1,20 @@
-// HTTP layer: the standard x402 facilitator API on Fastify.
+// HTTP layer: the standard x402 facilitator API on Fastify, plus /healthz, /readyz and /metrics.
 // Maps x402-layer outcomes to HTTP: verdicts (valid or not) are 200, malformed requests 4xx with a
-// message naming the problem, "RPC unavailable" 503 with Retry-After. Logs one line per request.
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
+// message naming the problem, "RPC unavailable" 503 with Retry-After. Logs one line per request
+// and counts every response for Prometheus.
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type onRequestHookHandler } from "fastify";
 import type { Logger } from "pino";
+import type { HealthReport } from "../chain/health.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Facilitator, Outcome } from "../x402/facilitator.js";
+import { classifySettlement } from "../x402/outcomes.js";
 import type { FacilitatorRequest } from "../x402/payment.js";
+import { apiKeyCheck } from "./apiKeys.js";
 import { paymentRequestBody } from "./schemas.js";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const RETRY_AFTER_SECONDS = 2;
-const ROUTES = "GET /supported, GET /healthz, POST /verify, POST /settle";
+const ROUTES = "GET /supported, GET /healthz, GET /readyz, GET /metrics, POST /verify, POST /settle";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -18,12 +23,22 @@ declare module "fastify" {
   }
 }
 
+/** Set by the shutdown sequence: /readyz turns red so load balancers stop sending work. */
+export interface Lifecycle {
+  draining: boolean;
+}
+
 export interface ServerOptions {
   readonly facilitator: Facilitator;
   readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly health: () => Promise<HealthReport>;
+  readonly lifecycle: Lifecycle;
+  /** Bearer tokens for /verify and /settle; empty: open. */
+  readonly apiKeys: readonly string[];
 }
 
-export function buildServer({ facilitator, logger }: ServerOptions): FastifyInstance {
+export function buildServer({ facilitator, logger, metrics, health, lifecycle, apiKeys }: ServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -43,10 +58,12 @@ export function buildServer({ facilitator, logger }: ServerOptions): FastifyInst
   app.removeContentTypeParser("text/plain");
 
   app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "(no route)";
+    metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
     request.log.info(
       {
         method: request.method,
-        route: request.routeOptions.url ?? "(no route)",
+        route,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         ...(request.x402Reason ? { reason: request.x402Reason } : {}),
@@ -73,18 +90,46 @@ export function buildServer({ facilitator, logger }: ServerOptions): FastifyInst
 
   app.get("/healthz", async () => ({ status: "ok" }));
 
-  app.get("/supported", async () => facilitator.supported);
-
-  app.post<{ Body: FacilitatorRequest }>("/verify", { schema: { body: paymentRequestBody } }, async (request, reply) => {
-    const outcome = await facilitator.verify(request.body);
-    if (outcome.ok) request.x402Reason = outcome.value.invalidReason;
-    return send(reply, outcome);
+  app.get("/readyz", async (_request, reply) => {
+    if (lifecycle.draining) return reply.code(503).send({ status: "draining", problems: ["the facilitator is shutting down"] });
+    const report = await health();
+    const balances = Object.fromEntries(report.balances.map((b) => [b.signer, b.wei.toString()]));
+    return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? "ready" : "not_ready", problems: report.problems, signerBalancesWei: balances });
   });
 
-  app.post<{ Body: FacilitatorRequest }>("/settle", { schema: { body: paymentRequestBody } }, async (request, reply) => {
-    const outcome = await facilitator.settle(request.body);
-    if (outcome.ok) request.x402Reason = outcome.value.errorReason;
-    return send(reply, outcome);
+  app.get("/metrics", async (_request, reply) => {
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
+
+  app.get("/supported", async () => facilitator.supported);
+
+  // Checked before the body is even read: a missing or wrong key costs no parsing and no RPC call.
+  const authorized: onRequestHookHandler[] = apiKeys.length > 0 ? [apiKeyCheck(apiKeys)] : [];
+
+  app.post<{ Body: FacilitatorRequest }>("/verify", { schema: { body: paymentRequestBody }, onRequest: authorized }, async (request, reply) => {
+    const stopTimer = metrics.verifyDuration.startTimer();
+    try {
+      const outcome = await facilitator.verify(request.body);
+      if (outcome.ok) request.x402Reason = outcome.value.invalidReason;
+      return send(reply, outcome);
+    } finally {
+      stopTimer();
+    }
+  });
+
+  app.post<{ Body: FacilitatorRequest }>("/settle", { schema: { body: paymentRequestBody }, onRequest: authorized }, async (request, reply) => {
+    const stopTimer = metrics.settleDuration.startTimer();
+    metrics.settlementsInFlight.inc();
+    try {
+      const outcome = await facilitator.settle(request.body);
+      metrics.settlements.inc(classifySettlement(outcome));
+      if (outcome.ok) request.x402Reason = outcome.value.errorReason;
+      return send(reply, outcome);
+    } finally {
+      metrics.settlementsInFlight.dec();
+      stopTimer();
+    }
   });
 
   return app;

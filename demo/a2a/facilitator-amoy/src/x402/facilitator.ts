@@ -28,9 +28,11 @@ import {
   type TransactionReceipt,
 } from "viem";
 import type { AmoyClient } from "../chain/clients.js";
-import { VerifyProbe } from "../chain/probe.js";
+import { CodeCache, VerifyProbe } from "../chain/probe.js";
+import type { ReceiptWatcher } from "../chain/receipts.js";
 import { describeRpcFailure, isRpcUnavailable } from "../chain/rpcErrors.js";
-import type { TransactionSender } from "../chain/sender.js";
+import type { Broadcast } from "../chain/sender.js";
+import type { SignerPool } from "../chain/signers.js";
 import { readAuthorizationFacts } from "../chain/token.js";
 import { authorizationKey, NETWORK_V1, NETWORK_V2, routePayment, settlementTerms, type FacilitatorRequest, type Payment } from "./payment.js";
 import { explainReason } from "./messages.js";
@@ -40,38 +42,44 @@ import { BoundedMap, SingleFlight } from "./singleFlight.js";
 /** A failure that is not a verdict about the payment: the caller should retry later. */
 export type ServiceError = { kind: "rpc_unavailable"; message: string };
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ServiceError };
+/** A settlement's outcome; `shared` when this call joined a concurrent settle of the same payment. */
+export type SettleOutcome = Outcome<SettleResponse> & { shared?: boolean };
 
 export interface FacilitatorOptions {
   readonly client: AmoyClient;
-  readonly sender: TransactionSender;
+  readonly signers: SignerPool;
+  readonly receipts: ReceiptWatcher;
   readonly usdc: Address;
   readonly realSettle: boolean;
   readonly settleTimeoutMs: number;
 }
 
 const RECENT_ENTRIES = 10_000;
-// A transaction replaced in the pool (another replica reused our nonce) is re-sent this many times.
-const MAX_SEND_ROUNDS = 2;
+// A transaction dropped from the pool (a replica sharing the key took its nonce) is re-sent; bounded.
+const MAX_SEND_ROUNDS = 3;
 
 export class Facilitator {
   /** GET /supported, in @x402/core's own format. */
   readonly supported: ReturnType<x402Facilitator["getSupported"]>;
   private readonly settles = new SingleFlight<Outcome<SettleResponse>>();
   /** Broadcast, receipt not yet seen: a retry with the same terms follows this hash instead of sending again. */
-  private readonly broadcasts = new BoundedMap<{ hash: Hex; terms: string }>(RECENT_ENTRIES);
+  private readonly broadcasts = new BoundedMap<{ tx: Broadcast; terms: string }>(RECENT_ENTRIES);
   /** Confirmed here: lets a replay's "already used" answer name the transaction. */
   private readonly confirmed = new BoundedMap<Hex>(RECENT_ENTRIES);
+  /** Account code (EOA or smart wallet) changes rarely; shared by all verifications for a few seconds. */
+  private readonly codes: CodeCache;
 
   constructor(private readonly options: FacilitatorOptions) {
-    const probe = new VerifyProbe(options.client, options.sender.address);
+    this.codes = new CodeCache(options.client);
+    const probe = new VerifyProbe(options.client, options.signers.addresses, this.codes);
     this.supported = new x402Facilitator()
       .register(NETWORK_V2, new ExactEvmScheme(probe))
       .registerV1(NETWORK_V1 as Network, new ExactEvmSchemeV1(probe))
       .getSupported();
   }
 
-  get signerAddress(): Address {
-    return this.options.sender.address;
+  get signerAddresses(): Address[] {
+    return this.options.signers.addresses;
   }
 
   async verify(request: FacilitatorRequest): Promise<Outcome<VerifyResponse>> {
@@ -82,7 +90,7 @@ export class Facilitator {
     return this.judge(routed.payment);
   }
 
-  async settle(request: FacilitatorRequest): Promise<Outcome<SettleResponse>> {
+  async settle(request: FacilitatorRequest): Promise<SettleOutcome> {
     const routed = routePayment(request, this.options.usdc);
     if (!routed.ok) {
       return ok({
@@ -95,16 +103,17 @@ export class Facilitator {
       });
     }
     const payment = routed.payment;
-    return this.settles.run(authorizationKey(payment), settlementTerms(payment), () => this.settleOnce(payment, MAX_SEND_ROUNDS));
+    const { result, shared } = await this.settles.run(authorizationKey(payment), settlementTerms(payment), () => this.settleOnce(payment, MAX_SEND_ROUNDS));
+    return shared ? { ...result, shared } : result;
   }
 
   private async settleOnce(payment: Payment, roundsLeft: number): Promise<Outcome<SettleResponse>> {
     const key = authorizationKey(payment);
     const earlier = this.broadcasts.get(key);
     if (earlier && earlier.terms === settlementTerms(payment)) {
-      const known = await this.isKnownTransaction(earlier.hash);
+      const known = await this.isKnownTransaction(earlier.tx.hash);
       if (!known.ok) return known;
-      if (known.value) return this.awaitSettlement(payment, earlier.hash, roundsLeft);
+      if (known.value) return this.awaitSettlement(payment, earlier.tx, roundsLeft);
       this.broadcasts.delete(key); // it never reached the chain: the authorization is still ours to send
     }
 
@@ -129,16 +138,19 @@ export class Facilitator {
       });
     }
 
-    const sent = await this.options.sender.send(payment.asset, encodeTransfer(payment));
+    const sender = this.options.signers.pick();
+    const sent = await sender.send(payment.asset, encodeTransfer(payment));
     switch (sent.kind) {
       case "sent":
-      case "maybe-sent":
-        this.broadcasts.set(key, { hash: sent.hash, terms: settlementTerms(payment) });
-        return this.awaitSettlement(payment, sent.hash, roundsLeft);
+      case "maybe-sent": {
+        const tx: Broadcast = { hash: sent.hash, from: sent.from, nonce: sent.nonce };
+        this.broadcasts.set(key, { tx, terms: settlementTerms(payment) });
+        return this.awaitSettlement(payment, tx, roundsLeft);
+      }
       case "rpc-unavailable":
         return { ok: false, error: { kind: "rpc_unavailable", message: sent.message } };
       case "signer-unfunded":
-        return ok(failure(payment, reasons.SIGNER_INSUFFICIENT_FUNDS, `the facilitator's signer ${this.signerAddress} cannot pay for gas: ${sent.message}`));
+        return ok(failure(payment, reasons.SIGNER_INSUFFICIENT_FUNDS, `the facilitator's signer ${sender.address} cannot pay for gas: ${sent.message}`));
       case "rejected":
         return ok(failure(payment, reasons.TRANSACTION_REJECTED, `the RPC node refused the transaction: ${sent.message}`));
       case "reverts": {
@@ -151,22 +163,25 @@ export class Facilitator {
     }
   }
 
-  private async awaitSettlement(payment: Payment, hash: Hex, roundsLeft: number): Promise<Outcome<SettleResponse>> {
+  private async awaitSettlement(payment: Payment, tx: Broadcast, roundsLeft: number): Promise<Outcome<SettleResponse>> {
     const key = authorizationKey(payment);
-    let receipt: TransactionReceipt;
-    try {
-      receipt = await this.options.client.waitForTransactionReceipt({ hash, timeout: this.options.settleTimeoutMs });
-    } catch (error) {
-      const why = isRpcUnavailable(error) ? describeRpcFailure(error) : `no receipt within ${this.options.settleTimeoutMs} ms`;
+    const { hash } = tx;
+    const outcome = await this.options.receipts.wait(tx, this.options.settleTimeoutMs);
+    if (outcome.kind === "timeout" || outcome.kind === "stopped") {
+      const why =
+        outcome.kind === "stopped"
+          ? "the facilitator is shutting down"
+          : (outcome.rpcFailure ?? `no receipt within ${this.options.settleTimeoutMs} ms`);
       return ok(failure(payment, reasons.SETTLEMENT_PENDING, `transaction ${hash} was broadcast but not confirmed (${why}); settle the same payment again to follow it`, hash));
     }
     this.broadcasts.delete(key);
-    if (receipt.transactionHash !== hash) {
-      // Our transaction was replaced in the pool by another with the same nonce (a replica sharing the key).
+    if (outcome.kind === "dropped") {
+      // Another transaction took our nonce (a replica sharing the key): ours can never be mined.
       return roundsLeft > 1
         ? this.settleOnce(payment, roundsLeft - 1)
-        : ok(failure(payment, reasons.TRANSACTION_FAILED, `transaction ${hash} was replaced by ${receipt.transactionHash}`, hash));
+        : ok(failure(payment, reasons.TRANSACTION_FAILED, `transaction ${hash} was replaced in the pool (its nonce was used by another transaction); settle again`, hash));
     }
+    const receipt: TransactionReceipt = outcome.receipt;
     if (receipt.status !== "success") {
       return ok(failure(payment, reasons.TRANSACTION_FAILED, `transaction ${hash} reverted on chain`, hash));
     }
@@ -179,7 +194,7 @@ export class Facilitator {
 
   /** @x402/evm's verification, plus a Multicall3-free diagnosis of a failed simulation. */
   private async judge(payment: Payment): Promise<Outcome<VerifyResponse>> {
-    const probe = new VerifyProbe(this.options.client, this.signerAddress);
+    const probe = new VerifyProbe(this.options.client, this.signerAddresses, this.codes);
     const { request } = payment;
     let result: VerifyResponse;
     try {

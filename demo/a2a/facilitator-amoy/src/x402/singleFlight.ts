@@ -10,15 +10,16 @@
 export class SingleFlight<T> {
   private readonly running = new Map<string, { variant: string; result: Promise<T> }>();
 
-  async run(key: string, variant: string, task: () => Promise<T>): Promise<T> {
+  /** `shared`: this call joined a running one and got its result. */
+  async run(key: string, variant: string, task: () => Promise<T>): Promise<{ result: T; shared: boolean }> {
     for (let current = this.running.get(key); current; current = this.running.get(key)) {
-      if (current.variant === variant) return current.result;
+      if (current.variant === variant) return { result: await current.result, shared: true };
       await current.result.catch(() => undefined);
     }
     // No await between the check above and this set: the check-and-claim is atomic.
     const result = task().finally(() => this.running.delete(key));
     this.running.set(key, { variant, result });
-    return result;
+    return { result: await result, shared: false };
   }
 }
 

@@ -1,0 +1,74 @@
+// Prometheus metrics (prom-client), named as the monitoring component expects
+// (components/monitoring-queries.ts; contract in the service README). One registry per app, so
+// several in-process instances (tests) never share counters.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export interface ReadinessSample {
+  readonly ready: boolean;
+  readonly balances: readonly { signer: string; wei: bigint }[];
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: "facilitator_http_requests_total",
+    help: "HTTP responses by route pattern, method and status code",
+    labelNames: ["route", "method", "status"] as const,
+    registers: [this.registry],
+  });
+
+  readonly verifyDuration = new Histogram({
+    name: "facilitator_verify_duration_seconds",
+    help: "Time to handle POST /verify",
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly settleDuration = new Histogram({
+    name: "facilitator_settle_duration_seconds",
+    help: "Time to handle POST /settle, including waiting for the receipt",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly settlements = new Counter({
+    name: "facilitator_settlements_total",
+    help: "POST /settle outcomes: success, failure, invalid, duplicate, pending, simulated; reason is the errorReason code",
+    labelNames: ["outcome", "reason"] as const,
+    registers: [this.registry],
+  });
+
+  readonly settlementsInFlight = new Gauge({
+    name: "facilitator_settlements_in_flight",
+    help: "Settlements submitted and not yet final",
+    registers: [this.registry],
+  });
+
+  /** `sample` runs on each scrape (the caller caches it), so the gauges are never older than the scrape. */
+  constructor(sample: () => Promise<ReadinessSample>) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: "facilitator_signer_balance_wei",
+      help: "Native (POL) balance of each signer, in wei",
+      labelNames: ["signer"] as const,
+      registers: [this.registry],
+      async collect() {
+        const { balances } = await sample();
+        for (const { signer, wei } of balances) this.set({ signer }, Number(wei));
+      },
+    });
+    new Gauge({
+      name: "facilitator_ready",
+      help: "1 when /readyz answers 200 (RPC reachable, chain id 80002, signers funded), else 0",
+      registers: [this.registry],
+      async collect() {
+        this.set((await sample()).ready ? 1 : 0);
+      },
+    });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
