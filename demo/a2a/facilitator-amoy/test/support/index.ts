@@ -5,3 +5,4 @@ export * from "./chain.js";
 export * from "./facilitator.js";
 export * from "./payments.js";
 export * from "./token.js";
+export * from "./rpcProxy.js";
