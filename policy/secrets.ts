@@ -5,8 +5,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containersOf, dockerContainerOf, podSpecOf } from "./workloads";
 
-/** Env var names that carry secrets (FACILITATOR_PRIVATE_KEY, AMOY_RPC_URL, …). */
-const SECRET_NAME = /(^|_)(PRIVATE_?KEY|SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|CREDENTIALS?|MNEMONIC|SEED_PHRASE|RPC_URL)(_|$)/i;
+/** Env var names that carry secrets (FACILITATOR_PRIVATE_KEY(S), FACILITATOR_API_KEYS, AMOY_RPC_URL, …). */
+const SECRET_NAME = /(^|_)(PRIVATE_?KEYS?|SECRETS?|TOKENS?|PASSWORDS?|PASSWD|API_?KEYS?|CREDENTIALS?|MNEMONIC|SEED_PHRASE|RPC_URLS?)(_|$)/i;
 /** …unless the name says the value is only a pointer to one (a file path, an address, an id). */
 const POINTER_SUFFIX = /_(ADDRESS|FILE|PATH|ID|NAME)$/i;
 
@@ -16,6 +16,7 @@ export function isSecretName(name: string): boolean {
 
 const SECRET_VALUES: { what: string; pattern: RegExp }[] = [
   { what: "a hex private key", pattern: /^(0x)?[0-9a-fA-F]{64}$/ },
+  { what: "a list of hex private keys", pattern: /^(0x)?[0-9a-fA-F]{64}([,;\s]+(0x)?[0-9a-fA-F]{64})+$/ },
   { what: "a PEM private key", pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
   { what: "a GitHub token", pattern: /\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/ },
   { what: "a Google API key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/ },

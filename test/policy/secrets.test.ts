@@ -14,6 +14,7 @@ describe("secret-looking values", () => {
   it.each([
     [privateKey, "a hex private key"],
     [privateKey.slice(2), "a hex private key"],
+    [`${privateKey},${privateKey.slice(2)}`, "a list of hex private keys"], // a signer pool
     [`https://polygon-amoy.g.alchemy.com/v2/${apiKey}`, "an API key in a URL path"],
     [`https://rpc.example.com/?apikey=${apiKey}`, 'a "apikey" query parameter in a URL'],
     ["https://user:hunter2@rpc.example.com", "credentials in a URL"],
@@ -26,6 +27,7 @@ describe("secret-looking values", () => {
 
   it.each([
     "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582", // USDC on Amoy: an address, not a key
+    `repo@sha256:${"ab".repeat(32)}`, // an image digest
     "https://rpc-amoy.polygon.technology",
     "https://amoy.polygonscan.com/address/0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582",
     "5401",
@@ -37,6 +39,8 @@ describe("secret-looking values", () => {
 
   it.each([
     ["FACILITATOR_PRIVATE_KEY", true],
+    ["FACILITATOR_PRIVATE_KEYS", true], // the signer pool
+    ["FACILITATOR_API_KEYS", true],
     ["AMOY_RPC_URL", true],
     ["GITHUB_TOKEN", true],
     ["API_KEY", true],
