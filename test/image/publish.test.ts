@@ -217,4 +217,4 @@ describeWithDocker("scripts/publish.sh", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/NOT SIGNED: cosign is installed but there is no COSIGN_KEY and no OIDC identity/);
   });
-});
+}, { needsRegistry: true });

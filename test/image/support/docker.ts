@@ -28,20 +28,40 @@ export function detectDockerEngine(): DockerEngine {
 
 export const dockerRequired = (): boolean => process.env.REQUIRE_DOCKER === "1";
 
-/** `describe` that runs only with a reachable engine (see the file comment). */
-export function describeWithDocker(name: string, body: () => void): void {
+/** The local registry prepared by scripts/ci/docker-up.sh. */
+export const localRegistry: string = process.env.LOCAL_REGISTRY ?? "127.0.0.1:5000";
+
+/** Whether the local registry answers its API root (checked synchronously, once per process). */
+let registryAnswers: boolean | undefined;
+function localRegistryAnswers(): boolean {
+  registryAnswers ??=
+    spawnSync(process.execPath, ["-e", "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))", `http://${localRegistry}/v2/`], {
+      timeout: 10_000,
+    }).status === 0;
+  return registryAnswers;
+}
+
+/**
+ * `describe` that runs only with a reachable engine (and, with `needsRegistry`, the local
+ * registry); see the file comment for what happens otherwise.
+ */
+export function describeWithDocker(name: string, body: () => void, options: { needsRegistry?: boolean } = {}): void {
   const engine = detectDockerEngine();
-  if (engine.available) {
+  const missing = !engine.available
+    ? `no Docker engine reachable (${engine.detail})`
+    : options.needsRegistry && !localRegistryAnswers()
+      ? `no registry answers on ${localRegistry}`
+      : undefined;
+  if (missing === undefined) {
     describe(name, body);
     return;
   }
   const message =
-    `no Docker engine reachable (${engine.detail}). ` +
-    `Prepare one with: eval "$(bash scripts/ci/docker-up.sh)"` +
+    `${missing}. Prepare this machine with: eval "$(bash scripts/ci/docker-up.sh)"` +
     (dockerRequired() ? "" : "; set REQUIRE_DOCKER=1 to make this a failure");
   if (dockerRequired()) {
     describe(name, () => {
-      it("needs a Docker engine (REQUIRE_DOCKER=1)", () => {
+      it("needs a Docker engine and a local registry (REQUIRE_DOCKER=1)", () => {
         throw new Error(message);
       });
     });
@@ -81,6 +101,3 @@ export function machineBuildFlags(): string[] {
   if (ca && existsSync(ca)) flags.push("--secret", `id=npm_ca,src=${ca}`);
   return flags;
 }
-
-/** The local registry prepared by scripts/ci/docker-up.sh. */
-export const localRegistry: string = process.env.LOCAL_REGISTRY ?? "127.0.0.1:5000";
