@@ -156,13 +156,19 @@ export class ConfigReader {
   }
 
   private fail(key: string, spec: KeySpec, detail: string, kind: ValueKind): void {
-    const command =
-      kind === "list"
-        ? // Lists are set item by item with --path; `'[...]'` would be stored as one string.
-          `pulumi config set --stack ${this.stack} --path '${this.fullKey(key)}[0]' ${shellQuote(spec.example)}`
-        : `pulumi config set --stack ${this.stack}${kind === "secret" ? " --secret" : ""} ${this.fullKey(key)} ` +
-          (spec.fromFile !== undefined ? `< ${spec.fromFile}` : shellQuote(spec.example));
-    this.problems.push(`${this.fullKey(key)}: expected ${spec.expected}; ${detail}. Fix: ${command}`);
+    const set = `pulumi config set --stack ${this.stack}`;
+    const full = this.fullKey(key);
+    let command: string;
+    if (kind === "list") {
+      // Lists are set item by item with --path; `'[...]'` would be stored as one string.
+      command = `${set} --path '${full}[0]' ${shellQuote(spec.example)}`;
+    } else if (kind === "secret") {
+      // No value on the command line: it would land in the shell history. The CLI prompts for it.
+      command = spec.fromFile !== undefined ? `${set} --secret ${full} < ${spec.fromFile}` : `${set} --secret ${full}  (prompts for ${spec.example})`;
+    } else {
+      command = `${set} ${full} ${shellQuote(spec.example)}`;
+    }
+    this.problems.push(`${full}: expected ${spec.expected}; ${detail}. Fix: ${command}`);
   }
 
   private fullKey(key: string): string {

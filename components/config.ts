@@ -147,7 +147,7 @@ function readImage(r: ConfigReader, stack: string, localTags: boolean): ImageCon
     example: "my-org",
     pattern: /^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$/,
   });
-  const tokenSpec = { expected: "a GitHub token with write:packages", example: "<github token>" };
+  const tokenSpec = { expected: "a GitHub token with write:packages", example: "the token" };
   const token = r.optionalSecret("ghcr.token", { ...tokenSpec, valid: (v) => v.trim().length > 0 });
   if (owner !== undefined && token === undefined) {
     r.problem("ghcr.token", { ...tokenSpec, secret: true }, "it is not set but facilitator:ghcr.owner is");
@@ -197,12 +197,12 @@ function readRegistry(r: ConfigReader, localRegistry: boolean): RegistryConfig {
 function readApp(r: ConfigReader): AppConfig {
   const privateKey = r.secret("privateKey", {
     expected: "the facilitator signer's private key, 0x followed by 64 hex digits",
-    example: "<0x… private key>",
+    example: "the 0x… key",
     valid: (v) => /^0x[0-9a-fA-F]{64}$/.test(v),
   });
   const rpcUrl = r.secret("rpcUrl", {
     expected: "the Polygon Amoy JSON-RPC URL (https://…, may contain its API token)",
-    example: "<https://… rpc url>",
+    example: "the https://… URL",
     valid: isHttpUrl,
   });
   return {

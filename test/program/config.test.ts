@@ -114,8 +114,8 @@ describe("every bad value names the key, what was expected and the exact fix", (
   it("a missing secret gives the --secret command", () => {
     const found = problems({ stack: "prod", config: { privateKey: undefined, rpcUrl: undefined } });
     expect(found).toEqual([
-      expect.stringContaining("Fix: pulumi config set --stack prod --secret facilitator:privateKey '<0x… private key>'"),
-      expect.stringContaining("Fix: pulumi config set --stack prod --secret facilitator:rpcUrl '<https://… rpc url>'"),
+      expect.stringContaining("Fix: pulumi config set --stack prod --secret facilitator:privateKey  (prompts for the 0x… key)"),
+      expect.stringContaining("Fix: pulumi config set --stack prod --secret facilitator:rpcUrl  (prompts for the https://… URL)"),
     ]);
   });
 
@@ -131,7 +131,7 @@ describe("every bad value names the key, what was expected and the exact fix", (
     const found = problems({ stack: "prod", config: { privateKey: ANVIL_DEV_KEY_0 } }); // anvil dev key, as a plain value
     expect(found).toEqual([
       "facilitator:privateKey: expected the facilitator signer's private key, 0x followed by 64 hex digits; it is stored in plain text in the stack file; " +
-        "remove it and set it again as a secret. Fix: pulumi config set --stack prod --secret facilitator:privateKey '<0x… private key>'",
+        "remove it and set it again as a secret. Fix: pulumi config set --stack prod --secret facilitator:privateKey  (prompts for the 0x… key)",
     ]);
   });
 
@@ -144,7 +144,7 @@ describe("every bad value names the key, what was expected and the exact fix", (
   it("a GHCR owner without its token is incomplete", () => {
     const [problem] = problems({ stack: "staging", config: { "ghcr.owner": "acme" } });
     expect(problem).toContain("facilitator:ghcr.token: expected a GitHub token with write:packages; it is not set but facilitator:ghcr.owner is");
-    expect(problem).toContain("Fix: pulumi config set --stack staging --secret facilitator:ghcr.token '<github token>'");
+    expect(problem).toContain("Fix: pulumi config set --stack staging --secret facilitator:ghcr.token  (prompts for the token)");
   });
 
   it("a kubeconfig that is not one is refused, with the from-file command", () => {
