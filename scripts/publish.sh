@@ -74,11 +74,16 @@ for t in "$TAG" "$SHA_TAG"; do
   [ -z "$existing" ] || fail "$REPO:$t already exists ($existing). Tags are immutable: publish a new version instead of overwriting."
 done
 
+# The origin as a browsable https URL, without credentials (https://user:token@… or git@host:…).
+source_url() {
+  git remote get-url origin 2>/dev/null | sed -E 's#^git@([^:]+):#https://\1/#; s#^ssh://git@#https://#; s#//[^/@]*@#//#; s#\.git$##' || true
+}
+
 # --- build and push -----------------------------------------------------------------------
 BUILD=(build -f "$DOCKERFILE" -t "$REPO:$TAG" -t "$REPO:$SHA_TAG"
   --build-arg "VERSION=$TAG" --build-arg "REVISION=$HEAD"
   --build-arg "CREATED=$(git log -1 --format=%cI HEAD)" # commit time, not wall clock: reproducible
-  --build-arg "SOURCE=$(git remote get-url origin 2>/dev/null | sed -E 's#//[^/@]*@#//#' || true)") # no credentials
+  --build-arg "SOURCE=$(source_url)")
 [ -z "${NPM_CA_FILE:-}" ] || BUILD+=(--secret "id=npm_ca,src=$NPM_CA_FILE")
 [ -z "${NODE_BUILD_IMAGE:-}" ] || BUILD+=(--build-arg "NODE_BUILD_IMAGE=$NODE_BUILD_IMAGE")
 [ -z "${NODE_RUNTIME_IMAGE:-}" ] || BUILD+=(--build-arg "NODE_RUNTIME_IMAGE=$NODE_RUNTIME_IMAGE")

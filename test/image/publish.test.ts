@@ -16,7 +16,10 @@ const scratch: string[] = [];
 const TINY_DOCKERFILE = `FROM scratch
 ARG VERSION
 ARG REVISION
-LABEL org.opencontainers.image.version=$VERSION org.opencontainers.image.revision=$REVISION
+ARG SOURCE
+ARG CREATED
+LABEL org.opencontainers.image.version=$VERSION org.opencontainers.image.revision=$REVISION \\
+      org.opencontainers.image.source=$SOURCE org.opencontainers.image.created=$CREATED
 COPY hello.txt /hello.txt
 `;
 
@@ -76,6 +79,7 @@ afterAll(() => {
 describeWithDocker("scripts/publish.sh", () => {
   it("pushes vX.Y.Z and sha-<short> with one digest, prints it, and says plainly that it did not sign", async () => {
     const dir = checkout("v1.2.3");
+    git(dir, "remote", "add", "origin", "https://ci-bot:ghp_secret@github.com/acme/facilitator-deploy.git");
     const repository = newRepository();
     const head = git(dir, "rev-parse", "HEAD");
     const r = publish(dir, ["v1.2.3", `${localRegistry}/${repository}`], { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" });
@@ -92,6 +96,8 @@ describeWithDocker("scripts/publish.sh", () => {
     const labels = JSON.parse(docker(["image", "inspect", "--format", "{{json .Config.Labels}}", r.stdout])) as Record<string, string>;
     expect(labels["org.opencontainers.image.revision"]).toBe(head);
     expect(labels["org.opencontainers.image.version"]).toBe("v1.2.3");
+    expect(labels["org.opencontainers.image.source"]).toBe("https://github.com/acme/facilitator-deploy"); // no credentials
+    expect(labels["org.opencontainers.image.created"]).toBe(git(dir, "log", "-1", "--format=%cI"));
   });
 
   it("refuses a tag that already exists in the registry, and leaves it as it was", async () => {
