@@ -20,7 +20,8 @@ DOCKER=${DOCKER:-} # the CLI; chosen in pick_cli
 log() { printf '[docker-up %(%H:%M:%S)T] %s\n' -1 "$*" >&2; } # stderr even inside $(…)
 die() { log "ERROR: $*"; exit 1; }
 
-mkdir -p "$STATE" "$CACHE"
+mkdir -p "$STATE"
+mkdir -p "$CACHE" 2>/dev/null || CACHE=$STATE/cache && mkdir -p "$CACHE" # not root: keep it with the state
 exec 9>"$STATE/docker-up.lock"
 flock 9   # several shells may call this at once: one prepares, the others wait and reuse
 # Daemons started below get `3>&- 9>&-`: holding the lock or the caller's stdout would block
