@@ -181,6 +181,12 @@ describeWithDocker("scripts/publish.sh", () => {
     expect(r.stderr).toMatch(/is not REGISTRY\/REPOSITORY/);
   });
 
+  it("prints its usage when the arguments are missing", () => {
+    const r = publish(checkout(), ["v1.2.3"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/usage: scripts\/publish\.sh vX\.Y\.Z REGISTRY\/REPOSITORY \[COMMIT\]/);
+  });
+
   it("refuses outside a git checkout", () => {
     const dir = mkdtempSync(join(tmpdir(), "publish-nogit-"));
     scratch.push(dir);
