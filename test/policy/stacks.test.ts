@@ -42,7 +42,8 @@ describe("policy pack over a deliberately broken copy of prod", () => {
     container.image = "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy:v1.2.3";
     // A literal private key where the secretKeyRef was (randomly generated, never a real key).
     const key = `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex")}`;
-    container.env = (container.env ?? []).map((env) => (env.name === "FACILITATOR_PRIVATE_KEY" ? { name: env.name, value: key } : env));
+    // (FACILITATOR_PRIVATE_KEY, or FACILITATOR_PRIVATE_KEYS for a signer pool.)
+    container.env = (container.env ?? []).map((env) => (env.name.startsWith("FACILITATOR_PRIVATE_KEY") ? { name: env.name, value: key } : env));
     // Root at pod level, with nothing at container level to override it.
     pod.securityContext = { ...pod.securityContext, runAsUser: 0, runAsNonRoot: false };
     container.securityContext = { ...container.securityContext, runAsUser: undefined, runAsNonRoot: undefined };
@@ -51,8 +52,8 @@ describe("policy pack over a deliberately broken copy of prod", () => {
     expect(violations.every((v) => v.urn === deployment?.urn)).toBe(true);
     expect(violations.map((v) => [v.policy, v.message])).toEqual([
       ["images-by-digest", expect.stringMatching(/references .*:v1\.2\.3 by tag, not by digest/)],
-      ["no-literal-secrets", expect.stringMatching(/env FACILITATOR_PRIVATE_KEY holds a literal value that looks like a hex private key/)],
-      ["secrets-via-secret-key-ref", expect.stringMatching(/env FACILITATOR_PRIVATE_KEY is a secret but is not read from a Kubernetes Secret/)],
+      ["no-literal-secrets", expect.stringMatching(/env FACILITATOR_PRIVATE_KEYS? holds a literal value that looks like a hex private key/)],
+      ["secrets-via-secret-key-ref", expect.stringMatching(/env FACILITATOR_PRIVATE_KEYS? is a secret but is not read from a Kubernetes Secret/)],
       ["pod-hardening", expect.stringMatching(/may run as root/)],
       ["pod-hardening", expect.stringMatching(/runs as uid 0/)],
     ]);
