@@ -60,9 +60,19 @@ function selector(namespace: string, extra = ""): string {
   return `{namespace="${namespace}"${extra}}`;
 }
 
+/** Where the facilitator of one stack runs. */
+export interface Workload {
+  namespace: string;
+  /** Labels of its pods, for the kubectl commands in the runbooks. */
+  podSelector: Record<string, string>;
+  /** Desired replicas: fewer ready pods than this alerts. */
+  replicas: number;
+}
+
 /** The four alert rules of one stack, with thresholds filled in. */
-export function alertRules(namespace: string, replicas: number, t: AlertThresholds): AlertRule[] {
+export function alertRules({ namespace, podSelector, replicas }: Workload, t: AlertThresholds): AlertRule[] {
   const ns = selector(namespace);
+  const pods = `-n ${namespace} -l ${Object.entries(podSelector).map(([k, v]) => `${k}=${v}`).join(",")}`;
   const percent = `${+(t.errorRatio * 100).toFixed(2)}%`;
   return [
     {
@@ -75,7 +85,7 @@ export function alertRules(namespace: string, replicas: number, t: AlertThreshol
       duration: "300s",
       runbook:
         `More than ${percent} of the facilitator's responses in namespace \`${namespace}\` were 5xx for 5 minutes.\n\n` +
-        "Check the dashboard's errors-by-route chart, then the pod logs (`kubectl logs -n " + namespace + " -l app.kubernetes.io/name=facilitator`). " +
+        `Check the dashboard's errors-by-route chart, then the pod logs (\`kubectl logs ${pods}\`). ` +
         "RPC outages show up as 5xx on /verify and /settle together.",
     },
     {
@@ -97,7 +107,7 @@ export function alertRules(namespace: string, replicas: number, t: AlertThreshol
       duration: "300s",
       runbook:
         `Fewer than ${replicas} pod(s) in namespace \`${namespace}\` have reported ready for 5 minutes.\n\n` +
-        "/readyz fails when the RPC is unreachable, the chain id is wrong or the signer is unfunded: `kubectl describe pods -n " + namespace + "` shows which.",
+        `/readyz fails when the RPC is unreachable, the chain id is wrong or the signer is unfunded: \`kubectl describe pods ${pods}\` shows which.`,
     },
     {
       id: "signer-balance",

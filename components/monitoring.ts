@@ -86,7 +86,7 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const policies = alertRules(namespace, args.replicas, args.thresholds).map(
+    const policies = alertRules({ namespace, podSelector: args.podSelector, replicas: args.replicas }, args.thresholds).map(
       (rule) =>
         new gcp.monitoring.AlertPolicy(
           `${name}-${rule.id}`,

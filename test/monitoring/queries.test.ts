@@ -19,7 +19,7 @@ describe("polToWei", () => {
 });
 
 describe("alert rules", () => {
-  const rules = alertRules("facilitator-prod", 2, thresholds);
+  const rules = alertRules({ namespace: "facilitator-prod", podSelector: { "app.kubernetes.io/name": "x402-facilitator", "app.kubernetes.io/instance": "prod" }, replicas: 2 }, thresholds);
 
   it("are the four signals, each scoped to the stack's namespace", () => {
     expect(rules.map((r) => r.id)).toEqual(["http-5xx-ratio", "settle-failures", "readiness", "signer-balance"]);
@@ -39,6 +39,8 @@ describe("alert rules", () => {
 
   it("carry a runbook that tells the on-call where to look", () => {
     for (const rule of rules) expect(rule.runbook).toMatch(/facilitator-prod/);
+    // The kubectl commands select the stack's pods by their real labels.
+    expect(rules[0]?.runbook).toContain("kubectl logs -n facilitator-prod -l app.kubernetes.io/name=x402-facilitator,app.kubernetes.io/instance=prod");
   });
 });
 
