@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HEALTHCHECK, SECRET_ENV_FILE } from "../../components/dockerDeployment";
 import { policies } from "../../policy/index";
 import { runPolicies } from "../../policy/run";
+import { asPolicyInput } from "../policy/committed-stacks";
 import { diffRuns } from "../support/diff";
 import { ANVIL_DEV_KEY_0, FAKE_RPC_URL, fakeDigest } from "../support/fakes";
 import { tempRepo, type TempRepo } from "../support/git-repo";
@@ -153,11 +154,11 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
     expect(JSON.stringify(run.outputs)).not.toContain(ANVIL_DEV_KEY_0.slice(2));
   });
 
-  it("passes the policy pack, except images-by-digest, which does not yet accept an image ID from a digest-pinned RemoteImage", async () => {
-    const resources = run.resources.map(({ type, name, urn, inputs }) => ({ type, name, urn, props: inputs }));
-    const violations = await runPolicies(policies, resources);
-    expect(violations.filter((v) => v.policy !== "images-by-digest").map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
-    expect(violations.filter((v) => v.policy === "images-by-digest").map((v) => v.urn)).toEqual([run.one(CONTAINER).urn]);
+  it("passes the policy pack with zero violations (the container's image ID filled in as the provider would)", async () => {
+    const violations = await runPolicies(policies, asPolicyInput(run));
+    expect(violations.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
+    // Not vacuous: the container and the RemoteImage it runs are both checked.
+    expect(asPolicyInput(run).find((r) => r.type === CONTAINER)?.props["image"]).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it("an unchanged stack gives identical inputs on every run (no phantom diffs)", async () => {
