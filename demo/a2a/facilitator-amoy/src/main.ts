@@ -40,6 +40,8 @@ async function main(): Promise<number> {
       logger.error({ graceMs: config.shutdownGraceMs }, "requests still open after the grace period: exiting");
       process.exit(1);
     }, config.shutdownGraceMs + FORCE_EXIT_MARGIN_MS).unref();
+    // Connections that were busy when closing began go idle later: close them as they do.
+    setInterval(() => server.server.closeIdleConnections(), 100).unref();
     server.close().then(
       () => {
         clearTimeout(grace);
@@ -52,6 +54,10 @@ async function main(): Promise<number> {
       },
     );
   };
+  // A library promise nobody awaits must not take every in-flight settlement down with the process.
+  process.on("unhandledRejection", (reason: unknown) => {
+    logger.error({ error: reason instanceof Error ? reason.message.split("\n")[0] : String(reason) }, "unhandled promise rejection (ignored)");
+  });
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 

@@ -56,8 +56,19 @@ export class VerifyProbe implements FacilitatorEvmSigner {
     );
   }
 
-  getCode(args: { address: Address }): Promise<Hex | undefined> {
-    return this.watch(() => this.codes.get(args.address));
+  /**
+   * Never rejects: @x402/evm starts its asset-code check early and, when it returns early with
+   * another verdict, never awaits it, so a rejection there would be unhandled. A failed lookup is
+   * remembered instead, and the caller discards the verdict.
+   */
+  async getCode(args: { address: Address }): Promise<Hex | undefined> {
+    if (this.rpcFailure) return undefined; // the verdict is discarded anyway: do not wait a second time
+    try {
+      return await this.codes.get(args.address);
+    } catch (error) {
+      this.rpcFailure ??= describeRpcFailure(error);
+      return undefined;
+    }
   }
 
   verifyTypedData(args: {
@@ -85,6 +96,9 @@ export class VerifyProbe implements FacilitatorEvmSigner {
   }
 
   private async watch<T>(call: () => Promise<T>): Promise<T> {
+    // After one transport failure, fail fast: the verdict will be discarded, and a hanging RPC
+    // would otherwise cost a full timeout per remaining call.
+    if (this.rpcFailure) throw new Error(`RPC unavailable: ${this.rpcFailure}`);
     try {
       return await call();
     } catch (error) {

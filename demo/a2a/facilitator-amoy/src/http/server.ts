@@ -57,6 +57,11 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
   // JSON only: a text/plain body is a 415, not a string that fails the schema.
   app.removeContentTypeParser("text/plain");
 
+  // Draining: tell keep-alive clients to reconnect elsewhere, so the server can close promptly.
+  app.addHook("onSend", async (_request, reply) => {
+    if (lifecycle.draining) reply.header("connection", "close");
+  });
+
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "(no route)";
     metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
