@@ -179,6 +179,8 @@ describeWithCompose("demo/compose.yaml brought up with docker-compose against an
       env: { ...process.env, FACILITATOR_ENV_FILE: envFile },
     });
     spawnSync(dockerCli, ["rmi", "-f", imageRef ?? ""]);
+    // The registry outlives test runs: drop this run's manifest (docker-up.sh enables deletes).
+    if (imageRef) await fetch(`http://${localRegistry}/v2/${repository}/manifests/${imageRef.split("@")[1]}`, { method: "DELETE" }).catch(() => undefined);
     await chain?.stop();
     rmSync(scratch, { recursive: true, force: true });
   });

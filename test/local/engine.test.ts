@@ -105,6 +105,8 @@ describeWithDocker("the local stack's container on a real engine", () => {
   afterAll(async () => {
     if (id) spawnSync(dockerCli, ["rm", "-f", "-v", id]);
     spawnSync(dockerCli, ["rmi", "-f", imageRef ?? ""]);
+    // The registry outlives test runs: drop this run's manifest (docker-up.sh enables deletes).
+    if (imageRef) await fetch(`http://${localRegistry}/v2/${repository}/manifests/${imageRef.split("@")[1]}`, { method: "DELETE" }).catch(() => undefined);
     await chain?.stop();
     rmSync(scratch, { recursive: true, force: true });
   });
