@@ -37,8 +37,6 @@ export function buildContextPaths(dockerignore: string): string[] {
 
 export interface LocalImageFacts {
   stack: string;
-  /** facilitator:imageTag as configured: HEAD, sha-<short> or vX.Y.Z. */
-  requested: string;
   /** `<registry>/<image>` */
   repository: string;
   /** The concrete tag looked up (HEAD → sha-<short of HEAD>). */
@@ -142,7 +140,7 @@ export async function lookupLocalImage(args: LocalImageLookupArgs): Promise<Loca
   const tag = concreteTag(args.requested, git);
   const digest = await localRegistryDigest(args.registry, args.imageName, tag);
   if (digest === undefined && args.mayBuild && git === undefined) git = readGit();
-  const plan = planLocalImage({ stack: args.stack, requested: args.requested, repository, tag, digest, mayBuild: args.mayBuild, git });
+  const plan = planLocalImage({ stack: args.stack, repository, tag, digest, mayBuild: args.mayBuild, git });
   if (plan.action === "fail") throw new pulumi.RunError(plan.reason);
   return plan;
 }
