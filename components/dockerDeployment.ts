@@ -17,7 +17,7 @@ const SECRETS_DIR = "/run/facilitator";
 export const SECRET_ENV_FILE = `${SECRETS_DIR}/secrets.env`;
 /** The image's healthcheck, as its Dockerfile declares it (exec form: the image has no shell). */
 export const HEALTHCHECK = ["CMD", "/nodejs/bin/node", "/app/dist/healthcheck.js"];
-/** The service drains for up to 10 s after SIGTERM (src/main.ts); leave margin before SIGKILL. */
+/** The service drains in-flight settlements for up to 25 s after SIGTERM (SHUTDOWN_GRACE_MS); then SIGKILL. */
 const STOP_TIMEOUT_SECONDS = 30;
 
 /**
