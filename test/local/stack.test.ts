@@ -137,8 +137,8 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
     expect(run.one(CONTAINER).options).toMatchObject({ protect: false });
   });
 
-  it("uses the ambient engine (no host in the provider)", () => {
-    expect(run.one("pulumi:providers:docker").inputs["host"]).toBeUndefined();
+  it("uses the ambient engine: no host from the stack, so the provider takes DOCKER_HOST (or the default socket)", () => {
+    expect(run.one("pulumi:providers:docker").inputs["host"]).toBe(process.env["DOCKER_HOST"]);
     expect(run.one(CONTAINER).provider).toMatch(/pulumi:providers:docker::docker::/);
   });
 
