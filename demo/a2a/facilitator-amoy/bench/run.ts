@@ -9,6 +9,7 @@
 //   BENCH_SECONDS=20 npm run bench      (longer verify runs; default 10 s each, after a 3 s warm-up)
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { authorizationTypes } from "@x402/evm";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
@@ -61,14 +62,16 @@ async function benchVerify(): Promise<void> {
     const expected = JSON.stringify({ isValid: true, payer: chain.buyer.account.address });
     for (const connections of [1, 16, 64]) {
       await runVerify(service, bodies, connections, WARMUP_SECONDS, expected);
+      const cpuBefore = processCpuMs(service.child.pid!);
       const result = await runVerify(service, bodies, connections, VERIFY_SECONDS, expected);
+      const cpuPerRequest = (processCpuMs(service.child.pid!) - cpuBefore) / Math.max(1, result.requests.total);
       const bad = result.errors + result.timeouts + result.non2xx + result.mismatches;
       rows.push({
         what: `POST /verify, concurrency ${connections}`,
         throughput: `${result.requests.average.toFixed(0)} req/s`,
         p50: ms(result.latency.p50),
         p99: ms(result.latency.p99),
-        notes: `${result.requests.total} requests in ${VERIFY_SECONDS} s${bad ? `, ${bad} NOT VALID/FAILED` : ", all isValid:true"}; load ${load()}`,
+        notes: `${result.requests.total} requests in ${VERIFY_SECONDS} s${bad ? `, ${bad} NOT VALID/FAILED` : ", all isValid:true"}; service CPU ${cpuPerRequest.toFixed(2)} ms/request; load ${load()}`,
       });
       process.stdout.write(`verify c=${connections}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, bad ${bad}\n`);
     }
@@ -130,9 +133,11 @@ async function benchSettle(keys: number, blockTime: number | undefined): Promise
   const service = await startFacilitator({ env });
   try {
     const payments = await signPayments(chain, SETTLE_COUNT, usdc(0.01));
+    const cpuBefore = processCpuMs(service.child.pid!);
     const started = performance.now();
     const answers = await settleConcurrently([service.url], payments);
     const seconds = (performance.now() - started) / 1000;
+    const cpuPerSettlement = (processCpuMs(service.child.pid!) - cpuBefore) / SETTLE_COUNT;
     const latencies = answers.map((a) => a.ms).sort((a, b) => a - b);
     const agreement = await compareWithChain(chain, answers);
     const what = `POST /settle, ${SETTLE_COUNT} concurrent, ${blockTime ? `${blockTime} s blocks` : "automine"}, ${keys === 1 ? "1 key" : `${keys}-key pool`}`;
@@ -141,12 +146,22 @@ async function benchSettle(keys: number, blockTime: number | undefined): Promise
       throughput: `${(SETTLE_COUNT / seconds).toFixed(1)} settlements/s`,
       p50: ms(percentile(latencies, 0.5)),
       p99: ms(percentile(latencies, 0.99)),
-      notes: `${agreement.succeeded}/${SETTLE_COUNT} succeeded, ${agreement.usedOnChain}/${SETTLE_COUNT} on chain, ${agreement.mismatches.length} answers disagree with the chain; all in ${seconds.toFixed(2)} s; load ${load()}`,
+      notes: `${agreement.succeeded}/${SETTLE_COUNT} succeeded, ${agreement.usedOnChain}/${SETTLE_COUNT} on chain, ${agreement.mismatches.length} answers disagree with the chain; all in ${seconds.toFixed(2)} s; service CPU ${cpuPerSettlement.toFixed(2)} ms/settlement; load ${load()}`,
     });
     process.stdout.write(`${what}: ${agreement.usedOnChain}/${SETTLE_COUNT} on chain in ${seconds.toFixed(2)} s\n`);
   } finally {
     await service.stop();
     await chain.stop();
+  }
+}
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return Number.NaN;
   }
 }
 
