@@ -20,6 +20,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // In every scenario above: the signer keys never reached a log line.
+  const logs = services.map((s) => s.logs()).join("\n").toLowerCase();
+  for (const key of [chain.facilitator, devAccount(6)].map((a) => a.privateKey.slice(2).toLowerCase())) expect(logs).not.toContain(key);
   await Promise.all(services.map((s) => s.close()));
   await proxy?.stop();
   await chain?.stop();
