@@ -76,6 +76,39 @@ describe("loadConfig", () => {
     expect(loaded.problems[0]).toContain(message);
   });
 
+  it("reads a signer pool, API keys, the signer balance minimum and the shutdown grace", () => {
+    const second = devAccount(8).privateKey; // anvil dev key #8 (public test key)
+    const loaded = loadConfig({
+      AMOY_RPC_URL: good.AMOY_RPC_URL,
+      FACILITATOR_PRIVATE_KEYS: ` ${key} , ${second} `,
+      FACILITATOR_API_KEYS: "first-key-0123456789abcdef, second-key-0123456789abcdef",
+      MIN_SIGNER_BALANCE_WEI: "123456789012345678901234567890",
+      SHUTDOWN_GRACE_MS: "5000",
+    });
+    expect(loaded.ok && loaded.config).toMatchObject({
+      privateKeys: [key, second],
+      apiKeys: ["first-key-0123456789abcdef", "second-key-0123456789abcdef"],
+      minSignerBalanceWei: 123456789012345678901234567890n,
+      shutdownGraceMs: 5000,
+    });
+  });
+
+  it.each([
+    [{ FACILITATOR_PRIVATE_KEY: "", FACILITATOR_PRIVATE_KEYS: `${key},${key.slice(0, 30)}` }, "FACILITATOR_PRIVATE_KEYS entry 2 of 2 is not a valid secp256k1 private key"],
+    [{ FACILITATOR_PRIVATE_KEY: "", FACILITATOR_PRIVATE_KEYS: `${key},${key.toUpperCase().replace("0X", "0x")}` }, "FACILITATOR_PRIVATE_KEYS lists the same key twice"],
+    [{ FACILITATOR_PRIVATE_KEYS: key }, "FACILITATOR_PRIVATE_KEY and FACILITATOR_PRIVATE_KEYS are both set"],
+    [{ FACILITATOR_API_KEYS: "short" }, "FACILITATOR_API_KEYS must be comma-separated keys of 16 to 256 printable characters"],
+    [{ MIN_SIGNER_BALANCE_WEI: "0.5" }, 'MIN_SIGNER_BALANCE_WEI must be a non-negative integer amount of wei (got "0.5")'],
+    [{ SHUTDOWN_GRACE_MS: "soon" }, 'SHUTDOWN_GRACE_MS must be an integer from 0 to 600000 (got "soon")'],
+  ])("rejects %o with one clear line that shows no key", (override, message) => {
+    const loaded = loadConfig({ ...good, ...override });
+    expect(loaded.ok).toBe(false);
+    if (loaded.ok) return;
+    expect(loaded.problems).toEqual([expect.stringContaining(message)]);
+    expect(loaded.problems.join("\n").toLowerCase()).not.toContain(key.slice(2, 30).toLowerCase());
+    expect(loaded.problems.join("\n")).not.toContain("short");
+  });
+
   it("reports every problem at once, one line each", () => {
     const loaded = loadConfig({ PORT: "x", REAL_SETTLE: "maybe" });
     expect(loaded.ok).toBe(false);
