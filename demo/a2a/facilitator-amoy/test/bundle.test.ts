@@ -46,6 +46,16 @@ describe("dist bundle, run with no node_modules", () => {
     expect(await chain.token.balanceOf(chain.seller.account.address)).toBe(before + usdc(2));
   });
 
+  it("serves /readyz and /metrics from the bundle", async () => {
+    const ready = await fetch(`${service.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready" });
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toContain("facilitator_ready 1");
+    expect(metrics).toContain('facilitator_settlements_total{outcome="success",reason=""} 1');
+    expect(metrics).toContain("nodejs_eventloop_lag_seconds");
+  });
+
   it("logs JSON lines: start-up with the signer, one line per request, never the key", async () => {
     await fetch(`${service.url}/supported`);
     // The request line is written once the response has gone out: give the pipe a moment.
