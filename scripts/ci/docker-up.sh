@@ -65,6 +65,18 @@ start_engine() {
   DOCKER_HOST=$SOCK
 }
 
+# vfs stores every layer and build step as a full copy (tens of GB after a few dozen builds):
+# on our own engine, drop the build cache and dangling images when the disk runs low.
+housekeeping() {
+  [ "$DOCKER_HOST" = "$SOCK" ] || return 0
+  local free_gb min_gb=${FACILITATOR_CI_MIN_FREE_GB:-20}
+  free_gb=$(df -P -BG "$STATE" | awk 'NR == 2 { sub("G", "", $4); print $4 }')
+  [ "$free_gb" -lt "$min_gb" ] || return 0
+  log "only ${free_gb} GB free (< $min_gb): pruning the build cache and dangling images"
+  "$DOCKER" builder prune -f >/dev/null || true
+  "$DOCKER" image prune -f >/dev/null || true
+}
+
 # Tools other suites use (compose tests, registry inspection): installed when root, else noted.
 extra_tools() {
   local missing=()
@@ -146,6 +158,7 @@ base_image() {
 t0=$SECONDS
 pick_cli
 start_engine
+housekeeping
 extra_tools
 export DOCKER_HOST
 start_registry
