@@ -163,6 +163,29 @@ describe("failures carry the transaction hash", () => {
   });
 });
 
+describe("a transaction displaced by another sender of the same key", () => {
+  it("is noticed (its nonce used, no receipt), and the payment is judged and sent again, and lands", async () => {
+    const presented = requirements(usdc(0.01));
+    const payload = await signPaymentV2(chain.buyer.account, presented);
+    const taken = await signerNonce("pending");
+    await chain.anvil.rpc("evm_setAutomine", [false]);
+
+    const settling = call(real, "/settle", payload, presented);
+    while ((await signerNonce("pending")) === taken) await new Promise((r) => setTimeout(r, 20));
+    // A replica sharing the key spends the same nonce on something else, paying more: ours leaves the pool.
+    const wallet = createWalletClient({ chain: localAmoy(chain.anvil.url), transport: http(chain.anvil.url), account: chain.facilitator.account });
+    await wallet.sendTransaction({ to: roles.stranger().account.address, value: 1n, nonce: taken, gas: 21_000n, maxFeePerGas: parseGwei("1000"), maxPriorityFeePerGas: parseGwei("500") });
+    await chain.anvil.rpc("evm_mine");
+    while ((await signerNonce("pending")) < taken + 2) await new Promise((r) => setTimeout(r, 20)); // sent again, next nonce
+    await chain.anvil.rpc("evm_mine");
+
+    const result = await settling;
+    expect(result.body).toMatchObject({ success: true, transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(await chain.token.authorizationState(chain.buyer.account.address, nonceOf(payload))).toBe(true);
+    expect(await signerNonce()).toBe(taken + 2);
+  });
+});
+
 describe("a failed send leaves the payment settleable", () => {
   it("signer without gas funds: a clear failure, the authorization stays unused, and it settles once funded", async () => {
     const presented = requirements(usdc(0.03));

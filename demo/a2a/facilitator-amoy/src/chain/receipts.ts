@@ -22,6 +22,8 @@ interface Waiter {
   readonly tx: Broadcast;
   readonly deadline: number;
   rpcFailure?: string;
+  /** Seen as displaced on the previous tick; confirmed only when seen again (RPC nodes behind a load balancer may lag each other). */
+  displaced?: boolean;
   resolve(outcome: ReceiptOutcome): void;
 }
 
@@ -107,14 +109,13 @@ export class ReceiptWatcher {
         }
       }),
     );
-    const suspects = waiters.filter((w) => (counts.get(w.tx.from) ?? -1) > w.tx.nonce);
-    // Ask once more: the block holding ours may have been mined between the two reads.
-    const again = await Promise.all(suspects.map((w) => this.receipt(w)));
-    again.forEach((result, i) => {
-      const waiter = suspects[i]!;
-      if (result === "not-found") this.settle(waiter, { kind: "dropped" });
-      else if (result !== "error") this.settle(waiter, { kind: "mined", receipt: result });
-    });
+    for (const waiter of waiters) {
+      if (!counts.has(waiter.tx.from)) continue;
+      const displaced = counts.get(waiter.tx.from)! > waiter.tx.nonce;
+      // Two ticks in a row with the nonce used and no receipt of ours: another transaction took it.
+      if (displaced && waiter.displaced) this.settle(waiter, { kind: "dropped" });
+      waiter.displaced = displaced;
+    }
   }
 
   private async receipt(waiter: Waiter): Promise<TransactionReceipt | "not-found" | "error"> {
