@@ -261,6 +261,12 @@ describe("least privilege and pinning, in every workflow", () => {
     }
   });
 
+  it("every pulumi/actions step runs the policy pack, so a violation fails the preview or the deploy", () => {
+    const pulumiSteps = workflows.flatMap(({ wf }) => allSteps(wf)).filter((s) => s.uses?.startsWith("pulumi/actions@"));
+    expect(pulumiSteps.length).toBe(3);
+    for (const s of pulumiSteps) expect({ step: s.name, policyPacks: s.with?.policyPacks }).toEqual({ step: s.name, policyPacks: "policy" });
+  });
+
   it("secrets and variables come from the jobs' environments; no job outside an environment reads them", () => {
     for (const { file, wf } of workflows) {
       for (const [name, job] of Object.entries(wf.jobs)) {
