@@ -46,10 +46,13 @@ export function createApp(config: Config, logger: Logger): App {
     timeoutMs: HEALTH_TIMEOUT_MS,
   });
   const lifecycle: Lifecycle = { draining: false };
-  const metrics = new Metrics(async () => {
-    const report = await health.check();
-    return { ready: report.ready && !lifecycle.draining, balances: report.balances };
-  });
+  const metrics = new Metrics(
+    async () => {
+      const report = await health.check();
+      return { ready: report.ready && !lifecycle.draining, balances: report.balances };
+    },
+    () => receipts.pending,
+  );
   const server = buildServer({ facilitator, logger, metrics, health: () => health.check(), lifecycle, apiKeys: config.apiKeys });
   return { client, facilitator, health, receipts, lifecycle, server };
 }

@@ -124,6 +124,24 @@ describe("/metrics", () => {
     expect(text).toContain("process_cpu_seconds_total");
     expect(text).not.toContain("namespace=");
   });
+
+  it("counts settlements broadcast and awaiting their block as in flight", async () => {
+    const s = service();
+    const { requirements, payment } = await paymentBody();
+    const signerNonce = async () => Number(await chain.anvil.rpc<string>("eth_getTransactionCount", [chain.facilitator.account.address, "pending"]));
+    const before = await signerNonce();
+    await chain.anvil.rpc("evm_setAutomine", [false]);
+    try {
+      const settling = s.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(payment, requirements) });
+      while ((await signerNonce()) === before) await new Promise((r) => setTimeout(r, 20));
+      expect((await get(s, "/metrics")).body).toContain("facilitator_settlements_in_flight 1");
+      await chain.anvil.rpc("evm_mine");
+      expect((await settling).json()).toMatchObject({ success: true });
+    } finally {
+      await chain.anvil.rpc("evm_setAutomine", [true]);
+    }
+    expect((await get(s, "/metrics")).body).toContain("facilitator_settlements_in_flight 0");
+  });
 });
 
 describe("API keys (FACILITATOR_API_KEYS)", () => {

@@ -125,14 +125,12 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
 
   app.post<{ Body: FacilitatorRequest }>("/settle", { schema: { body: paymentRequestBody }, onRequest: authorized }, async (request, reply) => {
     const stopTimer = metrics.settleDuration.startTimer();
-    metrics.settlementsInFlight.inc();
     try {
       const outcome = await facilitator.settle(request.body);
       metrics.settlements.inc(classifySettlement(outcome));
       if (outcome.ok) request.x402Reason = outcome.value.errorReason;
       return send(reply, outcome);
     } finally {
-      metrics.settlementsInFlight.dec();
       stopTimer();
     }
   });

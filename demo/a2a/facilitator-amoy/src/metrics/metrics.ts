@@ -39,15 +39,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly settlementsInFlight = new Gauge({
-    name: "facilitator_settlements_in_flight",
-    help: "Settlements submitted and not yet final",
-    registers: [this.registry],
-  });
-
-  /** `sample` runs on each scrape (the caller caches it), so the gauges are never older than the scrape. */
-  constructor(sample: () => Promise<ReadinessSample>) {
+  /**
+   * `sample` runs on each scrape (the caller caches it), so the gauges are never older than the scrape;
+   * `inFlight` counts settlements broadcast and not yet final.
+   */
+  constructor(sample: () => Promise<ReadinessSample>, inFlight: () => number) {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: "facilitator_settlements_in_flight",
+      help: "Settlements submitted (broadcast) and not yet final",
+      registers: [this.registry],
+      collect() {
+        this.set(inFlight());
+      },
+    });
     new Gauge({
       name: "facilitator_signer_balance_wei",
       help: "Native (POL) balance of each signer, in wei",
