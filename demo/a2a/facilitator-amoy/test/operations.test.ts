@@ -134,6 +134,9 @@ describe("/metrics", () => {
     try {
       const settling = s.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(payment, requirements) });
       while ((await signerNonce()) === before) await new Promise((r) => setTimeout(r, 20));
+      // Broadcast: it is watched for its receipt as soon as the node has answered the send.
+      const deadline = Date.now() + 5_000;
+      while (!(await get(s, "/metrics")).body.includes("facilitator_settlements_in_flight 1") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect((await get(s, "/metrics")).body).toContain("facilitator_settlements_in_flight 1");
       await chain.anvil.rpc("evm_mine");
       expect((await settling).json()).toMatchObject({ success: true });
