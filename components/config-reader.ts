@@ -123,9 +123,17 @@ export class ConfigReader {
     return value;
   }
 
-  /** Records a problem that spans keys (e.g. "ghcr.owner needs ghcr.token"). */
-  problem(key: string, spec: KeySpec & { secret?: boolean }, detail: string): void {
-    this.fail(key, spec, detail, spec.secret ? "secret" : "plain");
+  /**
+   * Records a problem that spans keys (e.g. "ghcr.owner needs ghcr.token"). `fix` replaces the
+   * default `pulumi config set …` command where setting this key is not the fix (e.g. `config rm`).
+   */
+  problem(key: string, spec: KeySpec & { secret?: boolean }, detail: string, fix?: string): void {
+    this.fail(key, spec, detail, spec.secret ? "secret" : "plain", fix);
+  }
+
+  /** The `pulumi config rm` command for a key of this stack. */
+  removeCommand(key: string): string {
+    return `pulumi config rm --stack ${this.stack} ${this.fullKey(key)}`;
   }
 
   /** Throws one ConfigError listing every problem found, if any. */
@@ -155,11 +163,13 @@ export class ConfigReader {
     return value;
   }
 
-  private fail(key: string, spec: KeySpec, detail: string, kind: ValueKind): void {
+  private fail(key: string, spec: KeySpec, detail: string, kind: ValueKind, fix?: string): void {
     const set = `pulumi config set --stack ${this.stack}`;
     const full = this.fullKey(key);
     let command: string;
-    if (kind === "list") {
+    if (fix !== undefined) {
+      command = fix;
+    } else if (kind === "list") {
       // Lists are set item by item with --path; `'[...]'` would be stored as one string.
       command = `${set} --path '${full}[0]' ${shellQuote(spec.example)}`;
     } else if (kind === "secret") {

@@ -16,6 +16,14 @@ export const CONFIG_NAMESPACE = "facilitator";
 export const PROMOTE_ONLY_STACKS: readonly string[] = ["prod"];
 /** The facilitator listens here (DESIGN.md); fixed so probes, Service and policy agree. */
 export const FACILITATOR_PORT = 5401;
+/**
+ * SHUTDOWN_GRACE_MS, set on both targets: after SIGTERM the service finishes in-flight settlements
+ * for this long and exits at most 3 s later. The pod's termination grace and the container's stop
+ * timeout are sized to cover it (tests check the sums).
+ */
+export const SHUTDOWN_GRACE_MS = 25_000;
+/** The service's own margin between the end of the grace period and its forced exit. */
+export const SHUTDOWN_EXIT_MARGIN_MS = 3_000;
 
 export interface ImageConfig {
   /** The release to run, `vX.Y.Z`: the single source of truth of what runs. */
@@ -44,10 +52,17 @@ export interface RegistryConfig {
 
 /** What the facilitator process gets as environment. */
 export interface AppConfig {
-  privateKey: pulumi.Output<string>;
+  /** One signer (FACILITATOR_PRIVATE_KEY); unset when signerKeys is set (the service takes exactly one of the two). */
+  privateKey?: pulumi.Output<string>;
+  /** A signer pool, comma-separated keys (FACILITATOR_PRIVATE_KEYS); unset when privateKey is set. */
+  signerKeys?: pulumi.Output<string>;
   rpcUrl: pulumi.Output<string>;
   usdcAddress: string;
   realSettle: boolean;
+  /** Bearer tokens /verify and /settle require, comma-separated (FACILITATOR_API_KEYS); unset: open. */
+  apiKeys?: pulumi.Output<string>;
+  /** /readyz is red below this signer balance in wei (MIN_SIGNER_BALANCE_WEI); unset: the service's 0.01 POL. */
+  minSignerBalanceWei?: string;
 }
 
 export interface KubernetesConfig {
@@ -194,19 +209,60 @@ function readRegistry(r: ConfigReader, localRegistry: boolean): RegistryConfig {
   };
 }
 
+const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
+/** What the service accepts in FACILITATOR_API_KEYS: each key 16-256 printable characters, no spaces. */
+const API_KEY = /^[\x21-\x7e]{16,256}$/;
+
+/** Comma-separated entries, trimmed (the service splits and trims the same way). */
+function commaList(value: string): string[] {
+  return value.split(",").map((entry) => entry.trim());
+}
+
 function readApp(r: ConfigReader): AppConfig {
-  const privateKey = r.secret("privateKey", {
+  // The service takes one signer (FACILITATOR_PRIVATE_KEY) or a pool (FACILITATOR_PRIVATE_KEYS),
+  // never both: it refuses to start with both set, so the stack refuses first.
+  const signerKeys = r.optionalSecret("signerKeys", {
+    expected: "a signer pool: distinct private keys, comma-separated, each 0x followed by 64 hex digits",
+    example: "the 0x…,0x… keys",
+    valid: (v) => {
+      const keys = commaList(v);
+      return keys.every((k) => PRIVATE_KEY.test(k)) && new Set(keys.map((k) => k.toLowerCase())).size === keys.length;
+    },
+  });
+  const privateKeySpec = {
     expected: "the facilitator signer's private key, 0x followed by 64 hex digits",
     example: "the 0x… key",
-    valid: (v) => /^0x[0-9a-fA-F]{64}$/.test(v),
-  });
+    valid: (v: string) => PRIVATE_KEY.test(v),
+  };
+  const privateKey = r.optionalSecret("privateKey", privateKeySpec);
+  if (signerKeys === undefined && privateKey === undefined) {
+    r.problem("privateKey", { ...privateKeySpec, secret: true }, "it is not set (for a signer pool, set facilitator:signerKeys instead)");
+  } else if (signerKeys !== undefined && privateKey !== undefined) {
+    r.problem(
+      "signerKeys",
+      { expected: "only one of facilitator:privateKey (one signer) and facilitator:signerKeys (a pool)", example: "" },
+      "both are set, and the facilitator refuses to start with both",
+      `${r.removeCommand("privateKey")}  (for the pool; or ${r.removeCommand("signerKeys")} for the single key)`,
+    );
+  }
   const rpcUrl = r.secret("rpcUrl", {
     expected: "the Polygon Amoy JSON-RPC URL (https://…, may contain its API token)",
     example: "the https://… URL",
     valid: isHttpUrl,
   });
+  const apiKeys = r.optionalSecret("apiKeys", {
+    expected: "API keys for /verify and /settle, comma-separated, each 16 to 256 printable characters without spaces (openssl rand -hex 32)",
+    example: "the keys",
+    valid: (v) => commaList(v).every((k) => API_KEY.test(k)),
+  });
+  const minSignerBalanceWei = r.optionalString("minSignerBalanceWei", {
+    expected: "a whole number of wei (10000000000000000 = 0.01 POL), or empty for the service's default",
+    example: "10000000000000000",
+    pattern: /^\d{1,78}$/,
+  });
   return {
-    privateKey: pulumi.secret(privateKey),
+    ...(privateKey !== undefined ? { privateKey: pulumi.secret(privateKey) } : {}),
+    ...(signerKeys !== undefined ? { signerKeys: pulumi.secret(commaList(signerKeys).join(",")) } : {}),
     rpcUrl: pulumi.secret(rpcUrl),
     usdcAddress: r.string("usdcAddress", {
       expected: "the USDC token contract address, 0x followed by 40 hex digits",
@@ -214,6 +270,8 @@ function readApp(r: ConfigReader): AppConfig {
       pattern: /^0x[0-9a-fA-F]{40}$/,
     }),
     realSettle: r.boolean("realSettle", { example: "false" }),
+    ...(apiKeys !== undefined ? { apiKeys: pulumi.secret(commaList(apiKeys).join(",")) } : {}),
+    ...(minSignerBalanceWei !== undefined ? { minSignerBalanceWei } : {}),
   };
 }
 

@@ -3,18 +3,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FACILITATOR_PORT } from "./config";
+import { plainEnv, secretEnv, type FacilitatorEnvArgs } from "./facilitatorEnv";
 
-export interface FacilitatorDeploymentArgs {
+export interface FacilitatorDeploymentArgs extends FacilitatorEnvArgs {
   namespace: string;
   /** Stack name: the `app.kubernetes.io/instance` label. */
   instance: string;
   /** `repository@sha256:…` */
   imageRef: pulumi.Input<string>;
   replicas: number;
-  privateKey: pulumi.Input<string>;
-  rpcUrl: pulumi.Input<string>;
-  usdcAddress: string;
-  realSettle: boolean;
   cpuRequest: string;
   cpuLimit: string;
   memoryRequest: string;
@@ -27,8 +24,9 @@ export interface FacilitatorDeploymentArgs {
 
 const APP = "x402-facilitator";
 const RUN_AS = 65532; // the distroless "nonroot" user the image runs as
-// The service drains in-flight settlements for up to 25 s after SIGTERM; preStop waits 5 s first
-// so endpoints are removed before shutdown starts. 45 s leaves margin before SIGKILL.
+// The service drains in-flight settlements for SHUTDOWN_GRACE_MS (25 s) after SIGTERM and exits at
+// most 3 s later; preStop waits 5 s first so endpoints are removed before shutdown starts.
+// 45 s leaves margin before SIGKILL.
 const PRE_STOP_SECONDS = 5;
 export const TERMINATION_GRACE_SECONDS = 45;
 
@@ -66,13 +64,15 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
     );
     const namespace = ns.metadata.name;
 
+    // Only the secrets this stack sets; each one reaches the container through secretKeyRef.
+    const secrets = secretEnv(args);
     // Auto-named on purpose: new secret values make a new Secret name, which rolls the pods.
     const secret = new k8s.core.v1.Secret(
       `${name}-env`,
       {
         metadata: { namespace, labels },
         type: "Opaque",
-        stringData: { AMOY_RPC_URL: args.rpcUrl, FACILITATOR_PRIVATE_KEY: args.privateKey },
+        stringData: Object.fromEntries(Object.entries(secrets).sort(([a], [b]) => a.localeCompare(b))),
       },
       { parent: this },
     );
@@ -118,11 +118,8 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
                   imagePullPolicy: "IfNotPresent",
                   ports: [{ name: "http", containerPort: FACILITATOR_PORT, protocol: "TCP" }],
                   env: [
-                    fromSecret("FACILITATOR_PRIVATE_KEY"),
-                    fromSecret("AMOY_RPC_URL"),
-                    { name: "AMOY_USDC_ADDRESS", value: args.usdcAddress },
-                    { name: "REAL_SETTLE", value: String(args.realSettle) },
-                    { name: "PORT", value: String(FACILITATOR_PORT) },
+                    ...Object.keys(secrets).map(fromSecret),
+                    ...plainEnv(args).map(([envName, value]) => ({ name: envName, value })),
                   ],
                   startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 30 },
                   livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },

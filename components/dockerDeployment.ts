@@ -3,22 +3,23 @@
 // health check, restart policy, read-only root filesystem, uid 65532, rotated logs.
 //
 // What the docker provider can and cannot keep secret:
-// - The private key and RPC URL are Pulumi secrets: encrypted in the state, masked in previews.
+// - The signer key(s), RPC URL and API keys are Pulumi secrets: encrypted in the state, masked in previews.
 // - They are not passed as container env (`docker inspect` shows env to anyone with the engine's
 //   socket). They are uploaded before start as a file into an anonymous volume the app user can only
 //   read, and node loads it with --env-file. Docker keeps that volume on the host's disk, unencrypted,
 //   like every container's data, and removes it with the container.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { FACILITATOR_PORT } from "./config";
+import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "./config";
+import { plainEnv, secretEnv, type FacilitatorEnvArgs } from "./facilitatorEnv";
 
 const RUN_AS = "65532:65532"; // the distroless "nonroot" user the image runs as
 const SECRETS_DIR = "/run/facilitator";
 export const SECRET_ENV_FILE = `${SECRETS_DIR}/secrets.env`;
 /** The image's healthcheck, as its Dockerfile declares it (exec form: the image has no shell). */
 export const HEALTHCHECK = ["CMD", "/nodejs/bin/node", "/app/dist/healthcheck.js"];
-/** The service drains in-flight settlements for up to 25 s after SIGTERM (SHUTDOWN_GRACE_MS); then SIGKILL. */
-const STOP_TIMEOUT_SECONDS = 30;
+/** After SIGTERM the service drains for SHUTDOWN_GRACE_MS and exits within 3 s more; then SIGKILL. */
+export const STOP_TIMEOUT_SECONDS = Math.ceil((SHUTDOWN_GRACE_MS + SHUTDOWN_EXIT_MARGIN_MS) / 1000) + 2;
 
 /**
  * A node `--env-file` body: one `NAME="value"` line per entry, names sorted (a stable upload, so an
@@ -50,15 +51,11 @@ export function cpus(quantity: string): string {
   return milli ? String(Number(milli[1]) / 1000) : String(Number(quantity));
 }
 
-export interface DockerDeploymentArgs {
+export interface DockerDeploymentArgs extends FacilitatorEnvArgs {
   /** Stack name: the container is `facilitator-<instance>`. */
   instance: string;
   /** `repository@sha256:…` */
   imageRef: pulumi.Input<string>;
-  privateKey: pulumi.Input<string>;
-  rpcUrl: pulumi.Input<string>;
-  usdcAddress: string;
-  realSettle: boolean;
   network: "bridge" | "host";
   publishAddress: string;
   publishPort: number;
@@ -80,9 +77,7 @@ export class DockerDeployment extends pulumi.ComponentResource {
     // ID back and would replace the container on every run (kreuzwerker/terraform-provider-docker#426).
     const image = new docker.RemoteImage(name, { name: args.imageRef, keepLocally: true }, { parent: this });
 
-    const secretEnv = pulumi.secret(
-      pulumi.all([args.privateKey, args.rpcUrl]).apply(([privateKey, rpcUrl]) => envFileContent({ AMOY_RPC_URL: rpcUrl, FACILITATOR_PRIVATE_KEY: privateKey })),
-    );
+    const secretEnvFile = pulumi.secret(pulumi.all(secretEnv(args)).apply(envFileContent));
     const bridge = args.network === "bridge";
 
     const container = new docker.Container(
@@ -91,11 +86,13 @@ export class DockerDeployment extends pulumi.ComponentResource {
         name: containerName,
         image: image.imageId,
         command: [`--env-file=${SECRET_ENV_FILE}`, "/app/dist/main.js"],
-        envs: [`AMOY_USDC_ADDRESS=${args.usdcAddress}`, `PORT=${FACILITATOR_PORT}`, `REAL_SETTLE=${args.realSettle}`],
+        envs: plainEnv(args)
+          .map(([envName, value]) => `${envName}=${value}`)
+          .sort(),
         // Written before start into an anonymous volume (removed with the container): root-owned,
         // readable by the app's group only.
         volumes: [{ containerPath: SECRETS_DIR }],
-        uploads: [{ file: SECRET_ENV_FILE, content: secretEnv, owner: "0", group: "65532", permissions: "0440" }],
+        uploads: [{ file: SECRET_ENV_FILE, content: secretEnvFile, owner: "0", group: "65532", permissions: "0440" }],
         labels: [
           { label: "org.opencontainers.image.ref.name", value: args.imageRef },
           { label: "x402.facilitator.stack", value: args.instance },

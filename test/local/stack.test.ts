@@ -4,7 +4,8 @@
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { HEALTHCHECK, SECRET_ENV_FILE } from "../../components/dockerDeployment";
+import { SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../components/config";
+import { HEALTHCHECK, SECRET_ENV_FILE, STOP_TIMEOUT_SECONDS } from "../../components/dockerDeployment";
 import { policies } from "../../policy/index";
 import { runPolicies } from "../../policy/run";
 import { asPolicyInput } from "../policy/committed-stacks";
@@ -93,7 +94,12 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
 
   it("keeps the private key and RPC URL out of the container env; they arrive as a secret env file", () => {
     const container = containerOf(run);
-    expect(container.envs.sort()).toEqual([`AMOY_USDC_ADDRESS=${stackConfig({ stack: "local" }).values["facilitator:usdcAddress"]}`, "PORT=5401", "REAL_SETTLE=false"]);
+    expect(container.envs.sort()).toEqual([
+      `AMOY_USDC_ADDRESS=${stackConfig({ stack: "local" }).values["facilitator:usdcAddress"]}`,
+      "PORT=5401",
+      "REAL_SETTLE=false",
+      "SHUTDOWN_GRACE_MS=25000",
+    ]);
     expect(JSON.stringify(container.envs)).not.toMatch(/PRIVATE_KEY|RPC_URL|fake-rpc-token/);
     expect(container.command).toEqual([`--env-file=${SECRET_ENV_FILE}`, "/app/dist/main.js"]);
     expect(container.uploads).toEqual([
@@ -275,6 +281,32 @@ describe("docker target settings", () => {
     expect(container(run)).toMatchObject({ networkMode: "host" });
     expect(container(run).ports).toBeUndefined();
     expect(run.outputs).toMatchObject({ imageTag: "v1.2.3", namespace: "facilitator-local" });
+  });
+
+  it("a signer pool and API keys go into the secret env file only; a balance floor is plain env; policy-clean", async () => {
+    // anvil dev keys #1 and #2 (the well-known test mnemonic)
+    const pool = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d,0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+    const apiKeys = "fake-api-key-0123456789abcdef,fake-api-key-fedcba9876543210";
+    const run = await runLocalStack({
+      config: { privateKey: undefined, minSignerBalanceWei: "50000000000000000" },
+      secrets: { signerKeys: pool, apiKeys },
+    });
+    const inputs = container(run);
+    expect(inputs.uploads.map((u) => u.content)).toEqual([
+      `AMOY_RPC_URL="${FAKE_RPC_URL}"\nFACILITATOR_API_KEYS="${apiKeys}"\nFACILITATOR_PRIVATE_KEYS="${pool}"\n`,
+    ]);
+    expect(run.one(CONTAINER).secretPaths).toEqual(["uploads.0.content"]);
+    expect(inputs.envs).toContain("MIN_SIGNER_BALANCE_WEI=50000000000000000");
+    expect(JSON.stringify(inputs.envs)).not.toMatch(/PRIVATE_KEY|API_KEY|RPC_URL|59c6995e998f97a5|fake-api-key/);
+    expect((await runPolicies(policies, asPolicyInput(run))).map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
+  });
+
+  it("the stop timeout covers the service's shutdown grace and its forced-exit margin", async () => {
+    const run = await runLocalStack();
+    expect(container(run).envs).toContain(`SHUTDOWN_GRACE_MS=${SHUTDOWN_GRACE_MS}`);
+    const stop = run.one(CONTAINER).inputs as { stopTimeout: number; destroyGraceSeconds: number };
+    expect(stop).toMatchObject({ stopTimeout: STOP_TIMEOUT_SECONDS, destroyGraceSeconds: STOP_TIMEOUT_SECONDS });
+    expect(STOP_TIMEOUT_SECONDS * 1000).toBeGreaterThan(SHUTDOWN_GRACE_MS + SHUTDOWN_EXIT_MARGIN_MS);
   });
 
   it("bad docker settings name the key and the fix", async () => {

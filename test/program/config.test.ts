@@ -55,12 +55,32 @@ describe("the committed stacks parse into typed config", () => {
 
   it("secrets come out as secret Outputs, never as plain strings", async () => {
     const cfg = parseStack({ stack: "prod" });
-    expect(await pulumi.isSecret(cfg.app.privateKey)).toBe(true);
+    expect(await pulumi.isSecret(cfg.app.privateKey!)).toBe(true);
     expect(await pulumi.isSecret(cfg.app.rpcUrl)).toBe(true);
-    expect(await promiseOf(cfg.app.privateKey)).toBe(ANVIL_DEV_KEY_0); // anvil dev key
+    expect(await promiseOf(cfg.app.privateKey!)).toBe(ANVIL_DEV_KEY_0); // anvil dev key
     expect(await promiseOf(cfg.app.rpcUrl)).toBe(FAKE_RPC_URL);
     expect(cfg.kubernetes.kubeconfig).toBeUndefined();
     expect(cfg.image.ghcr).toBeUndefined();
+    // The service's optional settings stay unset, so it applies its own defaults.
+    expect(cfg.app.signerKeys).toBeUndefined();
+    expect(cfg.app.apiKeys).toBeUndefined();
+    expect(cfg.app.minSignerBalanceWei).toBeUndefined();
+  });
+
+  it("a signer pool replaces the single key; API keys and the balance floor are picked up when set", async () => {
+    // anvil dev keys #1 and #2 (the well-known test mnemonic), with the spaces an operator might type
+    const pool = " 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d , 0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+    const cfg = parseStack({
+      stack: "prod",
+      config: { privateKey: undefined, minSignerBalanceWei: "50000000000000000" },
+      secrets: { signerKeys: pool, apiKeys: "fake-api-key-0123456789abcdef,fake-api-key-fedcba9876543210" },
+    });
+    expect(cfg.app.privateKey).toBeUndefined();
+    expect(await pulumi.isSecret(cfg.app.signerKeys!)).toBe(true);
+    expect(await promiseOf(cfg.app.signerKeys!)).toBe(pool.split(",").map((k) => k.trim()).join(","));
+    expect(await pulumi.isSecret(cfg.app.apiKeys!)).toBe(true);
+    expect(await promiseOf(cfg.app.apiKeys!)).toBe("fake-api-key-0123456789abcdef,fake-api-key-fedcba9876543210");
+    expect(cfg.app.minSignerBalanceWei).toBe("50000000000000000");
   });
 
   it("an optional kubeconfig secret and GHCR push are picked up when set", async () => {
@@ -135,6 +155,59 @@ describe("every bad value names the key, what was expected and the exact fix", (
     ]);
   });
 
+  it("the single key and the signer pool together are refused (the service refuses both), without echoing either", () => {
+    const pool = `${ANVIL_DEV_KEY_0.replace(/.$/, "1")},${ANVIL_DEV_KEY_0.replace(/.$/, "2")}`; // variants of the anvil dev key
+    const found = problems({ stack: "prod", secrets: { signerKeys: pool } }); // privateKey is set too (the fake secrets)
+    expect(found).toEqual([
+      "facilitator:signerKeys: expected only one of facilitator:privateKey (one signer) and facilitator:signerKeys (a pool); " +
+        "both are set, and the facilitator refuses to start with both. Fix: pulumi config rm --stack prod facilitator:privateKey  " +
+        "(for the pool; or pulumi config rm --stack prod facilitator:signerKeys for the single key)",
+    ]);
+    expect(found.join("\n")).not.toContain(ANVIL_DEV_KEY_0.slice(2, 40));
+  });
+
+  it("neither the single key nor a pool: the key is missing, and the pool is named as the alternative", () => {
+    const found = problems({ stack: "prod", config: { privateKey: undefined } });
+    expect(found).toEqual([
+      "facilitator:privateKey: expected the facilitator signer's private key, 0x followed by 64 hex digits; it is not set (for a signer pool, set facilitator:signerKeys instead). " +
+        "Fix: pulumi config set --stack prod --secret facilitator:privateKey  (prompts for the 0x… key)",
+    ]);
+  });
+
+  it.each([
+    ["a malformed entry", `${ANVIL_DEV_KEY_0},0xdeadbeef`],
+    ["the same key twice", `${ANVIL_DEV_KEY_0},${ANVIL_DEV_KEY_0.toUpperCase().replace("0X", "0x")}`],
+    ["an empty entry", `${ANVIL_DEV_KEY_0},`],
+  ])("a signer pool with %s is refused, without echoing it", (_what, pool) => {
+    const found = problems({ stack: "prod", config: { privateKey: undefined }, secrets: { signerKeys: pool } }); // anvil dev key
+    expect(found).toEqual([
+      "facilitator:signerKeys: expected a signer pool: distinct private keys, comma-separated, each 0x followed by 64 hex digits; the value does not match (value not shown). " +
+        "Fix: pulumi config set --stack prod --secret facilitator:signerKeys  (prompts for the 0x…,0x… keys)",
+    ]);
+    expect(found.join("\n")).not.toMatch(/deadbeef|ac0974bec39a17e36ba4a6b4d238ff944bacb478/i);
+  });
+
+  it("API keys the service would refuse are refused here, without echoing them; in plain text they are refused too", () => {
+    const [short] = problems({ stack: "prod", secrets: { apiKeys: "fake-api-key-0123456789abcdef,too-short" } });
+    expect(short).toBe(
+      "facilitator:apiKeys: expected API keys for /verify and /settle, comma-separated, each 16 to 256 printable characters without spaces (openssl rand -hex 32); " +
+        "the value does not match (value not shown). Fix: pulumi config set --stack prod --secret facilitator:apiKeys  (prompts for the keys)",
+    );
+    expect(short).not.toMatch(/too-short|fake-api-key/);
+    const [plain] = problems({ stack: "prod", config: { apiKeys: "fake-api-key-0123456789abcdef" } });
+    expect(plain).toContain("facilitator:apiKeys: expected API keys");
+    expect(plain).toContain("it is stored in plain text in the stack file; remove it and set it again as a secret");
+    expect(plain).not.toContain("fake-api-key");
+  });
+
+  it("a signer balance floor that is not a whole number of wei is refused", () => {
+    const [problem] = problems({ stack: "prod", config: { minSignerBalanceWei: "0.5" } });
+    expect(problem).toBe(
+      'facilitator:minSignerBalanceWei: expected a whole number of wei (10000000000000000 = 0.01 POL), or empty for the service\'s default; got "0.5". ' +
+        "Fix: pulumi config set --stack prod facilitator:minSignerBalanceWei 10000000000000000",
+    );
+  });
+
   it("prod may not be configured to build", () => {
     const [problem] = problems({ stack: "prod", config: { build: "true" } });
     expect(problem).toContain("facilitator:build: expected false; stack prod never builds");
@@ -179,16 +252,23 @@ describe("Pulumi.yaml declares the whole contract", () => {
       expect(["string", "integer", "boolean", "array"], key).toContain(schema.type);
       expect(schema.description?.length ?? 0, key).toBeGreaterThan(10);
     }
-    expect(projectConfig["privateKey"]).toMatchObject({ secret: true });
     expect(projectConfig["rpcUrl"]).toMatchObject({ secret: true });
-    expect(projectConfig["privateKey"]?.default).toBeUndefined();
-    for (const optionalSecret of ["kubeconfig", "ghcr.token"]) expect(projectConfig[optionalSecret]?.description).toMatch(/--secret/);
+    expect(projectConfig["rpcUrl"]?.default).toBeUndefined();
+    // Optional secrets have a default (""), which the CLI does not allow on a `secret: true` key
+    // (pulumi/pulumi#21865); their description says --secret, and the program refuses plain text.
+    // privateKey is one of them: a signer pool (signerKeys) replaces it.
+    for (const optionalSecret of ["privateKey", "signerKeys", "apiKeys", "kubeconfig", "ghcr.token"]) {
+      expect(projectConfig[optionalSecret], optionalSecret).toMatchObject({ type: "string", default: "" });
+      expect(projectConfig[optionalSecret]?.description, optionalSecret).toMatch(/^Secret \(set with --secret/);
+    }
+    expect(projectConfig["minSignerBalanceWei"]).toMatchObject({ type: "string", default: "" });
+    expect(projectConfig["minSignerBalanceWei"]?.secret).toBeUndefined();
   });
 
   it.each(["staging", "prod"])("Pulumi.%s.yaml holds no secret values", (stack) => {
     const text = readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8");
     const config = (parse(text) as { config: Record<string, unknown> }).config;
-    for (const key of ["facilitator:privateKey", "facilitator:rpcUrl", "facilitator:kubeconfig", "facilitator:ghcr.token"]) {
+    for (const key of ["facilitator:privateKey", "facilitator:signerKeys", "facilitator:apiKeys", "facilitator:rpcUrl", "facilitator:kubeconfig", "facilitator:ghcr.token"]) {
       expect(config[key], key).toBeUndefined();
     }
     expect(text).not.toMatch(/secure:|0x[0-9a-fA-F]{64}/);

@@ -2,7 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { FACILITATOR_PORT } from "../../components/config";
+import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../components/config";
 import { FacilitatorDeployment, TERMINATION_GRACE_SECONDS, rpcEgressPeers, type FacilitatorDeploymentArgs } from "../../components/deployment";
 import { ANVIL_DEV_KEY_0, FAKE_RPC_URL, fakeDigest } from "../support/fakes";
 import type { RecordedResource } from "../support/mocks";
@@ -86,10 +86,41 @@ describe("FacilitatorDeployment", () => {
       { name: "AMOY_USDC_ADDRESS", value: "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582" },
       { name: "REAL_SETTLE", value: "false" },
       { name: "PORT", value: "5401" },
+      { name: "SHUTDOWN_GRACE_MS", value: "25000" },
     ]);
     for (const r of run.resources.filter((x) => x.type !== "kubernetes:core/v1:Secret")) {
       expect(JSON.stringify(r.inputs), r.type).not.toContain(ANVIL_DEV_KEY_0.slice(2));
       expect(JSON.stringify(r.inputs), r.type).not.toContain("fake-rpc-token");
+    }
+  });
+
+  it("a signer pool, API keys and a balance floor: the secrets through secretKeyRef only, the floor as plain env", async () => {
+    // anvil dev keys #1 and #2 (the well-known test mnemonic)
+    const pool = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d,0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+    const apiKeys = "fake-api-key-0123456789abcdef";
+    const { privateKey: _single, ...poolArgs } = args;
+    const run = await runProgram(() => {
+      const provider = new k8s.Provider("cluster", { context: "test-context" });
+      const options = { signerKeys: pulumi.secret(pool), apiKeys: pulumi.secret(apiKeys), minSignerBalanceWei: "50000000000000000" };
+      const app = new FacilitatorDeployment("facilitator", { ...poolArgs, ...options }, { providers: [provider] });
+      return { namespace: app.namespace };
+    });
+    const secret = run.one("kubernetes:core/v1:Secret");
+    expect(secret.inputs["stringData"]).toEqual({ AMOY_RPC_URL: FAKE_RPC_URL, FACILITATOR_API_KEYS: apiKeys, FACILITATOR_PRIVATE_KEYS: pool });
+    expect(secret.secretPaths).toEqual(["stringData"]);
+    const secretName = at(secret.state, "metadata", "name");
+    expect(container(run.one("kubernetes:apps/v1:Deployment"))["env"]).toEqual([
+      { name: "FACILITATOR_PRIVATE_KEYS", valueFrom: { secretKeyRef: { name: secretName, key: "FACILITATOR_PRIVATE_KEYS" } } },
+      { name: "AMOY_RPC_URL", valueFrom: { secretKeyRef: { name: secretName, key: "AMOY_RPC_URL" } } },
+      { name: "FACILITATOR_API_KEYS", valueFrom: { secretKeyRef: { name: secretName, key: "FACILITATOR_API_KEYS" } } },
+      { name: "AMOY_USDC_ADDRESS", value: "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582" },
+      { name: "REAL_SETTLE", value: "false" },
+      { name: "PORT", value: "5401" },
+      { name: "SHUTDOWN_GRACE_MS", value: "25000" },
+      { name: "MIN_SIGNER_BALANCE_WEI", value: "50000000000000000" },
+    ]);
+    for (const r of run.resources.filter((x) => x.type !== "kubernetes:core/v1:Secret")) {
+      expect(JSON.stringify(r.inputs), r.type).not.toMatch(/59c6995e998f97a5|5de4111afa1a4b94|fake-api-key/);
     }
   });
 
@@ -143,6 +174,11 @@ describe("FacilitatorDeployment", () => {
     const preStop = at(container(d), "lifecycle", "preStop", "sleep", "seconds") as number;
     expect(podSpec(d)["terminationGracePeriodSeconds"]).toBe(TERMINATION_GRACE_SECONDS);
     expect(TERMINATION_GRACE_SECONDS).toBeGreaterThan(preStop + 25);
+    // The grace the pod is given (SHUTDOWN_GRACE_MS) plus the service's forced-exit margin fit before SIGKILL.
+    const env = container(d)["env"] as Obj[];
+    const graceMs = Number(env.find((e) => e["name"] === "SHUTDOWN_GRACE_MS")?.["value"]);
+    expect(graceMs).toBe(SHUTDOWN_GRACE_MS);
+    expect(TERMINATION_GRACE_SECONDS * 1000).toBeGreaterThan(preStop * 1000 + graceMs + SHUTDOWN_EXIT_MARGIN_MS);
   });
 
   it("spreads pods across zones and nodes", async () => {

@@ -1,5 +1,8 @@
 // Each committed stack file, as written, through index.ts under mocks: every property of issue 4.
 import { beforeAll, describe, expect, it } from "vitest";
+import { policies } from "../../policy/index";
+import { runPolicies } from "../../policy/run";
+import { asPolicyInput } from "../policy/committed-stacks";
 import { ANVIL_DEV_KEY_0, fakeDigest } from "../support/fakes";
 import type { RecordedResource } from "../support/mocks";
 import { FACILITATOR_REPOSITORY, releasedImages, runStack, type StackRun } from "../support/stack";
@@ -59,6 +62,11 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
       ["AMOY_RPC_URL", at(secret.state, "metadata", "name")],
     ]);
     expect(env.find((e) => e["name"] === "REAL_SETTLE")?.["value"]).toBe(want.realSettle);
+    // The service's optional settings are unset in the committed stacks: absent, so its defaults apply.
+    const names = env.map((e) => e["name"]);
+    for (const name of ["FACILITATOR_PRIVATE_KEYS", "FACILITATOR_API_KEYS", "MIN_SIGNER_BALANCE_WEI"]) expect(names).not.toContain(name);
+    expect(Object.keys(secret.inputs["stringData"] as Obj).sort()).toEqual(["AMOY_RPC_URL", "FACILITATOR_PRIVATE_KEY"]);
+    expect(env.find((e) => e["name"] === "SHUTDOWN_GRACE_MS")?.["value"]).toBe("25000");
     for (const r of run.resources) {
       if (r.type === "kubernetes:core/v1:Secret") continue;
       // No plain input anywhere holds a secret value (components included).
@@ -111,6 +119,47 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
     });
     const roles = run.ofType("gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding").map((b) => b.inputs["role"]);
     expect(roles).toEqual(expect.arrayContaining(["roles/artifactregistry.writer", "roles/artifactregistry.reader"]));
+  });
+});
+
+describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml with a signer pool, API keys and a balance floor", (stack) => {
+  // anvil dev keys #1 and #2 (the well-known test mnemonic)
+  const pool = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d,0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+  const apiKeys = "fake-api-key-0123456789abcdef";
+  let run: StackRun;
+  beforeAll(async () => {
+    run = await runStack({
+      stack,
+      config: { privateKey: undefined, minSignerBalanceWei: "50000000000000000" },
+      secrets: { signerKeys: pool, apiKeys },
+      registry: releasedImages(["v1.2.3"]),
+    });
+  });
+
+  it("the pool and the API keys reach the pod through secretKeyRef only; the floor is plain env", () => {
+    const secret = run.one("kubernetes:core/v1:Secret");
+    const secretName = at(secret.state, "metadata", "name");
+    expect(secret.inputs["stringData"]).toMatchObject({ FACILITATOR_PRIVATE_KEYS: pool, FACILITATOR_API_KEYS: apiKeys });
+    expect(secret.secretPaths).toEqual(["stringData"]);
+    const env = container(run.one("kubernetes:apps/v1:Deployment"))["env"] as Obj[];
+    const fromSecret = env.filter((e) => e["valueFrom"] !== undefined).map((e) => [e["name"], at(e, "valueFrom", "secretKeyRef")]);
+    expect(fromSecret).toEqual([
+      ["FACILITATOR_PRIVATE_KEYS", { name: secretName, key: "FACILITATOR_PRIVATE_KEYS" }],
+      ["AMOY_RPC_URL", { name: secretName, key: "AMOY_RPC_URL" }],
+      ["FACILITATOR_API_KEYS", { name: secretName, key: "FACILITATOR_API_KEYS" }],
+    ]);
+    expect(env.map((e) => e["name"])).not.toContain("FACILITATOR_PRIVATE_KEY"); // the service refuses both
+    expect(env).toContainEqual({ name: "MIN_SIGNER_BALANCE_WEI", value: "50000000000000000" });
+    for (const r of run.resources) {
+      if (r.type === "kubernetes:core/v1:Secret") continue;
+      expect(JSON.stringify(r.inputs), `${r.type} ${r.name}`).not.toMatch(/59c6995e998f97a5|5de4111afa1a4b94|fake-api-key/);
+    }
+    expect(JSON.stringify(run.outputs)).not.toMatch(/59c6995e998f97a5|fake-api-key/);
+  });
+
+  it("the policy pack gives zero violations", async () => {
+    const violations = await runPolicies(policies, asPolicyInput(run));
+    expect(violations.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
   });
 });
 
