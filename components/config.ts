@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigError, ConfigReader, type RawConfig } from "./config-reader";
 import type { GithubDeliveryArgs } from "./githubDelivery";
-import type { AlertThresholds } from "./monitoring-queries";
+import { polToWei, type AlertThresholds } from "./monitoring-queries";
 
 export const CONFIG_NAMESPACE = "facilitator";
 /** Stacks that only promote: they deploy what staging built and never build themselves. */
@@ -475,7 +475,7 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
   if (target === "docker" && monitoring.enabled) {
     r.problem("monitoringEnabled", { expected: 'false when facilitator:target is "docker"', example: "false" }, "monitoring uses Managed Prometheus on GKE, which a Docker host does not have");
   }
-  return {
+  const config = {
     stack,
     target,
     docker,
@@ -486,6 +486,22 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
     monitoring,
     delivery: readDelivery(r, stack),
   };
+  checkBalanceAlertAboveReadinessFloor(r, config.monitoring, config.app);
+  return config;
+}
+
+/** The low-balance warning must fire before the service's own floor turns the pods unready. */
+function checkBalanceAlertAboveReadinessFloor(r: ConfigReader, monitoring: MonitoringConfig, app: AppConfig): void {
+  const pol = monitoring.thresholds.minSignerBalancePol;
+  const floor = app.minSignerBalanceWei;
+  if (!monitoring.enabled || floor === undefined || !/^\d+(\.\d{1,18})?$/.test(pol) || !/^\d+$/.test(floor)) return;
+  if (BigInt(polToWei(pol)) <= BigInt(floor)) {
+    r.problem(
+      "monitoringMinSignerBalance",
+      { expected: `more POL than the readiness floor facilitator:minSignerBalanceWei (${floor} wei)`, example: "1" },
+      `got ${pol}, so the low-balance warning would only come after the pods turn unready`,
+    );
+  }
 }
 
 /**

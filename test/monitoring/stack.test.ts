@@ -74,6 +74,14 @@ describe("monitoring config", () => {
     );
   });
 
+  it("refuses a balance alert at or below the service's readiness floor, accepts one above it", async () => {
+    await expect(run("prod", { minSignerBalanceWei: "1000000000000000000" })).rejects.toThrow(
+      /facilitator:monitoringMinSignerBalance: expected more POL than the readiness floor facilitator:minSignerBalanceWei \(1000000000000000000 wei\); got 1, so the low-balance warning would only come after the pods turn unready/,
+    );
+    const above = await run("prod", { minSignerBalanceWei: "10000000000000000" });
+    expect(above.ofType(ALERT)).toHaveLength(4);
+  });
+
   it("refuses a malformed threshold, naming the key and the fix", async () => {
     await expect(run("staging", { monitoringErrorRatio: "5%", monitoringMinSignerBalance: "lots" })).rejects.toThrow(
       /facilitator:monitoringErrorRatio: expected a fraction between 0 and 1.*Fix: pulumi config set --stack staging facilitator:monitoringErrorRatio 0\.05[\s\S]*facilitator:monitoringMinSignerBalance: expected an amount of POL/,
