@@ -1,6 +1,6 @@
 // Pure decisions about the facilitator image (DESIGN.md "Release, deploy and rollback flow"):
 // where it lives, which digest a tag points to, and whether to resolve, build or fail.
-import type { GitFacts } from "./git";
+import type { CommitProvenance, GitFacts } from "./git";
 
 export const DOCKERFILE = "demo/facilitator-amoy.Dockerfile";
 export const GHCR_IMAGE_NAME = "x402-facilitator-amoy";
@@ -13,6 +13,14 @@ export function artifactRegistryImage(location: string, project: string, reposit
 /** The registry host that registry auth is for. */
 export function artifactRegistryHost(location: string): string {
   return `${location}-docker.pkg.dev`;
+}
+
+/**
+ * The Dockerfile's label build args, as scripts/publish.sh passes them, so an image built by
+ * Pulumi and one built by the script carry the same OCI labels. Only commit facts: no wall clock.
+ */
+export function imageBuildArgs(version: string, commit: CommitProvenance): Record<string, string> {
+  return { CREATED: commit.created, REVISION: commit.revision, SOURCE: commit.source, VERSION: version };
 }
 
 /** The image as the Deployment references it: by digest, never by tag. */

@@ -6,13 +6,14 @@ import * as path from "node:path";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { readGitFacts, type GitFacts } from "./git";
+import { readCommitProvenance, readGitFacts, type CommitProvenance, type GitFacts } from "./git";
 import {
   DOCKERFILE,
   GHCR_IMAGE_NAME,
   artifactRegistryHost,
   artifactRegistryImage,
   findTagDigest,
+  imageBuildArgs,
   imageRefByDigest,
   planImage,
   type ImagePlan,
@@ -38,7 +39,8 @@ export interface ImageLookupArgs {
   contextDir: string;
 }
 
-export type ImageAction = Exclude<ImagePlan, { action: "fail" }>;
+/** What to do: run a digest, or build at this commit (its provenance labels the image). */
+export type ImageAction = Extract<ImagePlan, { action: "resolve" }> | (Extract<ImagePlan, { action: "build" }> & { commit: CommitProvenance });
 
 /**
  * Looks the tag up in the registry and decides (planImage). Runs before any dependent resource is
@@ -73,12 +75,17 @@ export async function lookupImage(args: ImageLookupArgs): Promise<ImageAction> {
     git: digest === undefined && mayBuild ? gitFacts(args.contextDir, args.tag) : undefined,
   });
   if (plan.action === "fail") throw new pulumi.RunError(plan.reason);
-  return plan;
+  return plan.action === "build" ? { ...plan, commit: fromGit(() => readCommitProvenance(args.contextDir)) } : plan;
 }
 
 function gitFacts(dir: string, tag: string): GitFacts {
+  return fromGit(() => readGitFacts(dir, tag));
+}
+
+/** A git read whose failure ends the run with its message (no stack trace). */
+function fromGit<T>(read: () => T): T {
   try {
-    return readGitFacts(dir, tag);
+    return read();
   } catch (err) {
     throw new pulumi.RunError(err instanceof Error ? err.message : String(err));
   }
@@ -117,7 +124,7 @@ export class FacilitatorImage extends pulumi.ComponentResource {
     const digest =
       args.action.action === "resolve"
         ? pulumi.output(args.action.digest)
-        : this.build(name, args, repository, args.action.shortSha).digest;
+        : this.build(name, args, repository, args.action).digest;
 
     this.repository = pulumi.output(repository);
     this.tag = pulumi.output(args.tag);
@@ -127,8 +134,8 @@ export class FacilitatorImage extends pulumi.ComponentResource {
   }
 
   /** Builds once and pushes `<tag>` and `sha-<short>` (to GHCR too when configured). */
-  private build(name: string, args: FacilitatorImageArgs, repository: string, shortSha: string): dockerbuild.Image {
-    const tags = [args.tag, `sha-${shortSha}`];
+  private build(name: string, args: FacilitatorImageArgs, repository: string, action: Extract<ImageAction, { action: "build" }>): dockerbuild.Image {
+    const tags = [args.tag, `sha-${action.shortSha}`];
     const targets = [repository];
     const registries: dockerbuild.types.input.RegistryArgs[] = [
       {
@@ -151,7 +158,8 @@ export class FacilitatorImage extends pulumi.ComponentResource {
         dockerfile: { location: path.join(args.contextDir, DOCKERFILE) },
         platforms: ["linux/amd64"],
         registries,
-        labels: { "org.opencontainers.image.revision": shortSha, "org.opencontainers.image.version": args.tag },
+        // The Dockerfile's OCI labels, filled in as scripts/publish.sh fills them.
+        buildArgs: imageBuildArgs(args.tag, action.commit),
         // The build happens in `pulumi up` at the release tag; previews (PRs) need no Docker daemon.
         buildOnPreview: false,
       },

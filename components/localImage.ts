@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { readGitFacts, type GitFacts } from "./git";
-import { DOCKERFILE, imageRefByDigest } from "./image-plan";
+import { readCommitProvenance, readGitFacts, type CommitProvenance, type GitFacts } from "./git";
+import { DOCKERFILE, imageBuildArgs, imageRefByDigest } from "./image-plan";
 
 /** Registry v2 manifest types; without Accept a registry answers schema1 with another digest. */
 const MANIFEST_TYPES = [
@@ -129,7 +129,10 @@ export interface LocalImageLookupArgs {
   contextDir: string;
 }
 
-export type LocalImageAction = Exclude<LocalImagePlan, { action: "fail" }>;
+/** What to do: run a digest, or build at this commit (its provenance labels the image). */
+export type LocalImageAction =
+  | Extract<LocalImagePlan, { action: "resolve" }>
+  | (Extract<LocalImagePlan, { action: "build" }> & { commit: CommitProvenance });
 
 /** Looks the tag up in the local registry and decides (planLocalImage); fails the run with the fix. */
 export async function lookupLocalImage(args: LocalImageLookupArgs): Promise<LocalImageAction> {
@@ -142,7 +145,7 @@ export async function lookupLocalImage(args: LocalImageLookupArgs): Promise<Loca
   if (digest === undefined && args.mayBuild && git === undefined) git = readGit();
   const plan = planLocalImage({ stack: args.stack, repository, tag, digest, mayBuild: args.mayBuild, git });
   if (plan.action === "fail") throw new pulumi.RunError(plan.reason);
-  return plan;
+  return plan.action === "build" ? { ...plan, commit: readCommitProvenance(args.contextDir) } : plan;
 }
 
 export interface LocalFacilitatorImageArgs {
@@ -177,7 +180,8 @@ export class LocalFacilitatorImage extends pulumi.ComponentResource {
               push: true,
               context: { location: args.contextDir },
               dockerfile: { location: path.join(args.contextDir, DOCKERFILE) },
-              labels: { "org.opencontainers.image.revision": action.shortSha, "org.opencontainers.image.version": action.tag },
+              // The Dockerfile's OCI labels, filled in as scripts/publish.sh fills them.
+              buildArgs: imageBuildArgs(action.tag, action.commit),
               // Built in `pulumi up` only; a preview shows the plan without a build.
               buildOnPreview: false,
             },

@@ -192,7 +192,13 @@ describe("the local tag policy", () => {
       buildOnPreview: false,
       context: { location: "." },
       dockerfile: { location: "demo/facilitator-amoy.Dockerfile" },
-      labels: { "org.opencontainers.image.revision": short, "org.opencontainers.image.version": `sha-${short}` },
+      // The Dockerfile's OCI label args, as scripts/publish.sh passes them: commit facts only.
+      buildArgs: {
+        CREATED: repo.git("log", "-1", "--format=%cI"),
+        REVISION: repo.git("rev-parse", "HEAD"),
+        SOURCE: "",
+        VERSION: `sha-${short}`,
+      },
     });
     expect(build.options.retainOnDelete).toBe(true);
     const digest = build.state["digest"] as string;

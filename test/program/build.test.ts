@@ -25,6 +25,13 @@ describe("staging with imageTag v1.3.0, not yet in the registry", () => {
     expect(built.inputs["tags"]).toEqual([`${FACILITATOR_REPOSITORY}:v1.3.0`, `${FACILITATOR_REPOSITORY}:sha-${sha}`]);
     expect(built.inputs["push"]).toBe(true);
     expect(built.options.retainOnDelete).toBe(true);
+    // Labelled as scripts/publish.sh labels a release: version, full sha, commit time, source (no origin here).
+    expect(built.inputs["buildArgs"]).toEqual({
+      CREATED: repo.git("log", "-1", "--format=%cI"),
+      REVISION: repo.git("rev-parse", "HEAD"),
+      SOURCE: "",
+      VERSION: "v1.3.0",
+    });
     // The push waits for the repository (and its IAM) this stack owns.
     const registryChildren = run.resources.filter((r) => r.parent === run.one("facilitator:index:Registry").urn).map((r) => r.urn);
     expect(registryChildren.length).toBeGreaterThanOrEqual(2);

@@ -1,10 +1,12 @@
-// readGitFacts against real temporary git repositories.
-import { mkdtempSync, rmSync } from "node:fs";
+// readGitFacts and readCommitProvenance against real temporary git repositories.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readGitFacts } from "../../components/git";
+import { browsableUrl, readCommitProvenance, readGitFacts } from "../../components/git";
 import { tempRepo, type TempRepo } from "../support/git-repo";
+import { REPO_ROOT } from "../support/stack";
 
 describe("readGitFacts", () => {
   let repo: TempRepo;
@@ -67,5 +69,56 @@ describe("readGitFacts", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("readCommitProvenance (the image labels' commit facts)", () => {
+  it("full sha, commit time as RFC 3339 (the same on every read), origin as a browsable URL", () => {
+    const repo = tempRepo();
+    try {
+      repo.commit("release");
+      const first = readCommitProvenance(repo.dir);
+      expect(first).toEqual({ revision: repo.git("rev-parse", "HEAD"), created: repo.git("log", "-1", "--format=%cI"), source: "" });
+      expect(first.revision).toMatch(/^[0-9a-f]{40}$/);
+      expect(first.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)$/);
+      repo.git("remote", "add", "origin", "https://x-access-token:ghs_fake@github.com/x402-payments/facilitator-deploy.git");
+      const second = readCommitProvenance(repo.dir);
+      expect(second).toEqual({ ...first, source: "https://github.com/x402-payments/facilitator-deploy" }); // no credentials
+    } finally {
+      repo.remove();
+    }
+  });
+
+  it("outside a git checkout it fails clearly", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "facilitator-nogit-"));
+    try {
+      expect(() => readCommitProvenance(dir)).toThrow(/Cannot read the git commit in .*The image is built only from a git checkout/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("browsableUrl", () => {
+  const cases: [remote: string, url: string][] = [
+    ["git@github.com:x402-payments/facilitator-deploy.git", "https://github.com/x402-payments/facilitator-deploy"],
+    ["ssh://git@github.com/x402-payments/facilitator-deploy.git", "https://github.com/x402-payments/facilitator-deploy"],
+    ["https://github.com/x402-payments/facilitator-deploy.git", "https://github.com/x402-payments/facilitator-deploy"],
+    ["https://oauth2:glpat-fake@gitlab.example.com/group/facilitator-deploy", "https://gitlab.example.com/group/facilitator-deploy"],
+  ];
+  it.each(cases)("%s → %s", (remote, url) => expect(browsableUrl(remote)).toBe(url));
+
+  it.each(cases)("agrees with scripts/publish.sh's source_url for %s", (remote) => {
+    // The script's own sed expression, read from the script, run on the same remote.
+    const script = readFileSync(path.join(REPO_ROOT, "scripts/publish.sh"), "utf8");
+    const expression = /source_url\(\) \{\n.*\| sed -E '([^']+)'/.exec(script)?.[1];
+    expect(expression, "source_url's sed expression in scripts/publish.sh").toBeDefined();
+    expect(execFileSync("sed", ["-E", expression!], { input: `${remote}\n`, encoding: "utf8" }).trim()).toBe(browsableUrl(remote));
+  });
+
+  it("an ssh port is not the web server's; a local path is not browsable", () => {
+    expect(browsableUrl("ssh://git@git.example.com:2222/team/repo.git")).toBe("https://git.example.com/team/repo");
+    expect(browsableUrl("/srv/git/facilitator-deploy.git")).toBe("");
+    expect(browsableUrl("file:///srv/git/facilitator-deploy.git")).toBe("");
   });
 });

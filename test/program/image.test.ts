@@ -53,7 +53,12 @@ describe("lookupImage", () => {
   it("a missing tag with HEAD cleanly at it is built", async () => {
     const dir = checkout("v1.3.0", true);
     const run = await lookup({ contextDir: dir }, released);
-    expect(run.outputs["action"]).toEqual({ action: "build", shortSha: repo!.git("rev-parse", "--short=7", "HEAD") });
+    expect(run.outputs["action"]).toEqual({
+      action: "build",
+      shortSha: repo!.git("rev-parse", "--short=7", "HEAD"),
+      // The commit labels the image: full sha, commit time (not now), no origin remote here.
+      commit: { revision: repo!.git("rev-parse", "HEAD"), created: repo!.git("log", "-1", "--format=%cI"), source: "" },
+    });
   });
 
   it("a missing tag with HEAD elsewhere fails with the clear error", async () => {
@@ -89,6 +94,7 @@ describe("lookupImage", () => {
 
 describe("FacilitatorImage", () => {
   const base = { ...where, tag: "v1.3.0", contextDir: "." };
+  const commit = { revision: "abc1234".padEnd(40, "0"), created: "2026-11-02T10:11:12+01:00", source: "https://github.com/x402-payments/facilitator-deploy" };
 
   it("resolve: references the digest and builds nothing", async () => {
     const digest = fakeDigest("v1.2.3");
@@ -104,7 +110,7 @@ describe("FacilitatorImage", () => {
   it("build: one image, both immutable tags, pushed with the ambient access token, kept on delete", async () => {
     const run = await runProgram(() => {
       const registry = new gcp.artifactregistry.Repository("repo", { format: "DOCKER", repositoryId: "facilitator", location: "europe-west1", project: where.project });
-      const image = new FacilitatorImage("facilitator", { ...base, action: { action: "build", shortSha: "abc1234" }, registry });
+      const image = new FacilitatorImage("facilitator", { ...base, action: { action: "build", shortSha: "abc1234", commit }, registry });
       return { digest: image.digest, ref: image.ref };
     });
     const built = run.one("docker-build:index:Image");
@@ -116,8 +122,10 @@ describe("FacilitatorImage", () => {
       platforms: ["linux/amd64"],
       buildOnPreview: false,
       registries: [{ address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: "fake-access-token" }],
-      labels: { "org.opencontainers.image.revision": "abc1234", "org.opencontainers.image.version": "v1.3.0" },
+      // The Dockerfile's OCI label args, as scripts/publish.sh passes them (rebuilds of a commit label alike).
+      buildArgs: { CREATED: commit.created, REVISION: commit.revision, SOURCE: commit.source, VERSION: "v1.3.0" },
     });
+    expect(built.inputs["labels"]).toBeUndefined(); // one place defines the labels: the Dockerfile
     expect(JSON.stringify(built.inputs)).not.toContain("latest");
     expect(built.secretPaths).toEqual(["registries.0.password"]); // the access token is secret in state
     expect(built.options.retainOnDelete).toBe(true);
@@ -130,7 +138,7 @@ describe("FacilitatorImage", () => {
 
   it("build with GHCR: the same build also pushes both tags to ghcr.io/<owner>/x402-facilitator-amoy", async () => {
     const run = await runProgram(() => {
-      const image = new FacilitatorImage("facilitator", { ...base, action: { action: "build", shortSha: "abc1234" }, ghcrOwner: "acme", ghcrToken: "ghp_fake" });
+      const image = new FacilitatorImage("facilitator", { ...base, action: { action: "build", shortSha: "abc1234", commit }, ghcrOwner: "acme", ghcrToken: "ghp_fake" });
       return { ref: image.ref };
     });
     const built = run.one("docker-build:index:Image");
