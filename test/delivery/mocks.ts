@@ -1,7 +1,8 @@
-// Pulumi mocks for the delivery components: record every registered resource and give the
-// computed outputs real GCP/GitHub shapes, so tests assert on what the engine would receive.
+// Pulumi mocks for the delivery components: record every registered resource (inputs as sent,
+// secrets still marked) and give the computed outputs the shared mocks' real GCP shapes.
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import { mockProviderOutputs } from "../support/mocks";
 
 export interface Registered {
   type: string;
@@ -11,27 +12,8 @@ export interface Registered {
   provider?: string;
 }
 
-export const FAKE_PROJECT_NUMBER = "123456789012";
-
-function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  switch (type) {
-    case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
-      return { name: `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${String(inputs.workloadIdentityPoolId)}` };
-    case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
-      return {
-        name: `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${String(inputs.workloadIdentityPoolId)}/providers/${String(inputs.workloadIdentityPoolProviderId)}`,
-      };
-    case "gcp:serviceaccount/account:Account": {
-      const email = `${String(inputs.accountId)}@${String(inputs.project)}.iam.gserviceaccount.com`;
-      return { email, member: `serviceAccount:${email}`, name: `projects/${String(inputs.project)}/serviceAccounts/${email}` };
-    }
-    case "gcp:serviceaccount/key:Key":
-      // Fake key material, shaped like the real thing (base64 of a JSON key file); not a credential.
-      return { privateKey: Buffer.from(JSON.stringify({ type: "service_account", private_key_id: `fake-${name}` })).toString("base64") };
-    default:
-      return {};
-  }
-}
+// The computed outputs are the shared mocks' (test/support/mocks.ts): one source of provider shapes.
+export { FAKE_PROJECT_NUMBER } from "../support/mocks";
 
 /** Installs the mocks and returns the live list of registered resources. Call before importing components. */
 export function installMocks(project = "facilitator-deploy", stack = "staging"): Registered[] {
@@ -40,7 +22,7 @@ export function installMocks(project = "facilitator-deploy", stack = "staging"):
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, provider: args.provider });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...mockProviderOutputs(args.type, args.name, args.inputs as Record<string, unknown>) } };
       },
       call: (args) => args.inputs,
     },
@@ -51,9 +33,8 @@ export function installMocks(project = "facilitator-deploy", stack = "staging"):
   return registered;
 }
 
-export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply(resolve));
-}
+/** The shared helper: it also settles (rejects) when an output failed, where apply() would hang. */
+export { promiseOf } from "../support/promise-of";
 
 /** Waits until every pending registration reached the mock monitor (the SDK's own wait, marked @internal). */
 export async function settle(): Promise<void> {

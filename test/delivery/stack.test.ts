@@ -12,7 +12,6 @@ const SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret";
 const WIF_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider";
 const ACCOUNT = "gcp:serviceaccount/account:Account";
 const KEY = "gcp:serviceaccount/key:Key";
-// The opt-in key path is tested in githubDelivery.test.ts: the shared stack mocks compute no key material.
 const REGISTRY_BINDING = "gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding";
 
 function committed(stack: string, key: string): string {
@@ -93,6 +92,28 @@ describe("delivery in Pulumi.staging.yaml", () => {
     const [provider] = run.ofType(WIF_PROVIDER);
     expect(provider.inputs.attributeCondition).toContain(`assertion.repository_id == '${committed("staging", "githubRepositoryId")}'`);
     expect(provider.inputs.attributeCondition).toContain("assertion.environment == 'staging'");
+  });
+});
+
+describe("facilitator:ciServiceAccountKey true (the opt-in fallback where keyless CI is not possible)", () => {
+  it.each(["staging", "prod"])("%s: one deployer key, published only as the secret GCP_CREDENTIALS_JSON of the deploy environment", async (stack) => {
+    const run = await runStack({ stack, registry: RELEASED, config: { ciServiceAccountKey: "true" } });
+    const deployer = run.ofType(ACCOUNT).find((a) => String(a.inputs.accountId).startsWith("ci-deploy-"))!;
+    const keys = run.ofType(KEY);
+    expect(keys.map((k) => k.inputs.serviceAccountId)).toEqual([deployer.state.name]); // the deployer's, never the previewer's
+    expect(keys[0]!.secretPaths).toEqual([]);
+
+    const environment = committed(stack, "githubEnvironment");
+    const secrets = run.ofType(SECRET).filter((s) => s.inputs.secretName === "GCP_CREDENTIALS_JSON");
+    expect(secrets.map((s) => s.inputs.environment)).toEqual([environment]); // not the preview environment
+    const keyFile = JSON.parse(String(secrets[0]!.inputs.value)) as Record<string, unknown>;
+    expect(keyFile).toMatchObject({ type: "service_account", client_email: deployer.state.email });
+    expect(secrets[0]!.secretPaths).toContain("value"); // encrypted in state, masked in previews
+    // The key material is in no plain input and no stack output.
+    const material = Buffer.from(String(keys[0]!.state.privateKey), "base64").toString("utf8");
+    for (const r of run.resources.filter((x) => x.type !== SECRET)) expect(JSON.stringify(r.inputs), r.type).not.toContain(String(keyFile["private_key_id"]));
+    expect(JSON.stringify(run.outputs)).not.toContain(String(keyFile["private_key_id"]));
+    expect(material).toBe(secrets[0]!.inputs.value);
   });
 });
 

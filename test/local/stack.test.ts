@@ -86,8 +86,10 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
     const ref = `${run.registry}/${localImageName()}@${localDigest(tag)}`;
     expect(run.one(REMOTE_IMAGE).inputs).toMatchObject({ name: ref, keepLocally: true });
     const container = run.one(CONTAINER);
-    // The container takes the RemoteImage's image ID (the mocks compute no ID: the dependency shows it).
+    // The container takes the RemoteImage's image ID (the config digest docker runs), and depends on the pull.
     expect(container.options.dependsOn).toContain(run.one(REMOTE_IMAGE).urn);
+    expect(run.one(REMOTE_IMAGE).state).toMatchObject({ repoDigest: ref, imageId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(containerOf(run).image).toBe(run.one(REMOTE_IMAGE).state["imageId"]);
     expect(containerOf(run).labels).toContainEqual({ label: "org.opencontainers.image.ref.name", value: ref });
     expect(run.ofType(BUILD)).toEqual([]); // already in the registry: nothing is built
   });
@@ -236,7 +238,8 @@ describe("the local tag policy", () => {
       expect(ref(rolledBack)).toBe(`${registry.address}/${localImageName()}@${localDigest(older)}`);
       expect(diffRuns(now.resources, rolledBack.resources)).toEqual({
         [now.one(REMOTE_IMAGE).urn]: ["name"],
-        [now.one(CONTAINER).urn]: ["labels.0.value"],
+        // The container runs the other pull's image ID (and labels its reference): nothing else changes.
+        [now.one(CONTAINER).urn]: ["image", "labels.0.value"],
       });
       for (const run of [now, rolledBack]) expect(run.ofType(BUILD)).toEqual([]);
       expect(rolledBack.outputs).toMatchObject({ imageTag: older, imageDigest: localDigest(older) });

@@ -191,32 +191,72 @@ export class FacilitatorMocks implements pulumi.runtime.Mocks {
 
   /** Outputs the real providers compute that the program reads. */
   private providerOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-    if (type.startsWith("kubernetes:") && type !== "pulumi:providers:kubernetes") {
-      const metadata = (inputs["metadata"] ?? {}) as Record<string, unknown>;
-      // The kubernetes provider auto-names objects without metadata.name: `<name>-<random>`.
-      if (metadata["name"] === undefined) return { metadata: { ...metadata, name: `${name}-${shortHash(JSON.stringify(inputs))}` } };
+    return mockProviderOutputs(type, name, inputs);
+  }
+}
+
+/** The project number the fake GCP resources live in (workload identity names use numbers, not ids). */
+export const FAKE_PROJECT_NUMBER = "123456789012";
+
+/**
+ * The outputs the real providers compute for what the program declares, in their real shapes.
+ * Shared by every suite's mocks, so a resource the program makes never lacks an output it reads.
+ */
+export function mockProviderOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type.startsWith("kubernetes:") && type !== "pulumi:providers:kubernetes") {
+    const metadata = (inputs["metadata"] ?? {}) as Record<string, unknown>;
+    // The kubernetes provider auto-names objects without metadata.name: `<name>-<random>`.
+    if (metadata["name"] === undefined) return { metadata: { ...metadata, name: `${name}-${shortHash(JSON.stringify(inputs))}` } };
+    return {};
+  }
+  switch (type) {
+    case "docker-build:index:Image": {
+      const tags = (inputs["tags"] ?? []) as string[];
+      const digest = fakeDigest(tags.join(","));
+      return { digest, ref: `${tags[0]?.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: "fake-context-hash" };
+    }
+    case "docker:index/remoteImage:RemoteImage": {
+      // repoDigest: the pulled manifest (the reference itself when it is by digest). imageId: the
+      // image's config digest, a different sha256, which is what a Container runs.
+      const ref = String(inputs["name"]);
+      const repoDigest = /@sha256:[0-9a-f]{64}$/.test(ref) ? ref : `${ref.replace(/:[^:/]+$/, "")}@${fakeDigest(`manifest:${ref}`)}`;
+      return { repoDigest, imageId: fakeDigest(`config:${repoDigest}`) };
+    }
+    case "gcp:artifactregistry/repository:Repository": {
+      const { project, location, repositoryId } = inputs as { project: string; location: string; repositoryId: string };
+      return {
+        name: `projects/${project}/locations/${location}/repositories/${repositoryId}`,
+        registryUri: `${location}-docker.pkg.dev/${project}/${repositoryId}`,
+      };
+    }
+    case "gcp:serviceaccount/account:Account": {
+      const { accountId, project } = inputs as { accountId: string; project?: string };
+      const email = `${accountId}@${project ?? "fake-project"}.iam.gserviceaccount.com`;
+      return { email, member: `serviceAccount:${email}`, name: `projects/${project ?? "fake-project"}/serviceAccounts/${email}`, uniqueId: `1${shortHash(email)}` };
+    }
+    case "gcp:serviceaccount/key:Key": {
+      // serviceAccountId is the account's name (projects/<p>/serviceAccounts/<email>) or its email.
+      const account = String(inputs["serviceAccountId"]);
+      const email = account.split("/").pop()!;
+      const keyId = createHash("sha256").update(`key:${account}:${name}`).digest("hex").slice(0, 40);
+      // Fake key material in the real shape (base64 of a JSON key file); not a credential.
+      const keyFile = { type: "service_account", project_id: email.split("@")[1]?.split(".")[0] ?? "fake-project", private_key_id: keyId, client_email: email };
+      return {
+        name: `projects/${keyFile.project_id}/serviceAccounts/${email}/keys/${keyId}`,
+        privateKey: Buffer.from(JSON.stringify(keyFile)).toString("base64"),
+        publicKey: Buffer.from(`fake public key ${keyId}`).toString("base64"),
+        keyAlgorithm: "KEY_ALG_RSA_2048",
+        privateKeyType: "TYPE_GOOGLE_CREDENTIALS_FILE",
+      };
+    }
+    case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
+      return { name: `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${String(inputs["workloadIdentityPoolId"])}`, state: "ACTIVE" };
+    case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
+      return {
+        name: `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${String(inputs["workloadIdentityPoolId"])}/providers/${String(inputs["workloadIdentityPoolProviderId"])}`,
+        state: "ACTIVE",
+      };
+    default:
       return {};
-    }
-    switch (type) {
-      case "docker-build:index:Image": {
-        const tags = (inputs["tags"] ?? []) as string[];
-        const digest = fakeDigest(tags.join(","));
-        return { digest, ref: `${tags[0]?.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: "fake-context-hash" };
-      }
-      case "gcp:artifactregistry/repository:Repository": {
-        const { project, location, repositoryId } = inputs as { project: string; location: string; repositoryId: string };
-        return {
-          name: `projects/${project}/locations/${location}/repositories/${repositoryId}`,
-          registryUri: `${location}-docker.pkg.dev/${project}/${repositoryId}`,
-        };
-      }
-      case "gcp:serviceaccount/account:Account": {
-        const { accountId, project } = inputs as { accountId: string; project?: string };
-        const email = `${accountId}@${project ?? "fake-project"}.iam.gserviceaccount.com`;
-        return { email, member: `serviceAccount:${email}`, name: `projects/${project ?? "fake-project"}/serviceAccounts/${email}` };
-      }
-      default:
-        return {};
-    }
   }
 }
