@@ -1,7 +1,6 @@
 // The committed stacks (every Pulumi.<stack>.yaml at the root), run as written: the stack's
 // imageTag is already in its registry (the promote/rollback path every stack can take), so no
 // run depends on the machine's registry or working tree.
-import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import type { ResourceUnderTest } from "../../policy/run";
 import { LOCAL_STACK, runLocalStack } from "../local/support/stack";
@@ -27,19 +26,7 @@ export function runCommittedStack(stack: string, config: Readonly<Record<string,
   return runStack({ stack, config, registry: releasedImages([at("imageTag")], repository) });
 }
 
-/**
- * A stack's resources as the policy engine sees them during `pulumi up`. One provider output the
- * shared mocks do not compute is filled in the way the docker provider would: a Container that runs
- * its sibling RemoteImage's `imageId` gets a content-addressed id (`sha256:…`) of that pull.
- */
+/** A stack's resources as the policy engine sees them: type, name, URN and inputs. */
 export function asPolicyInput(stackRun: StackRun): ResourceUnderTest[] {
-  const pulledIn = new Map(
-    stackRun.resources
-      .filter((r) => r.type === "docker:index/remoteImage:RemoteImage")
-      .map((r) => [r.parent, `sha256:${createHash("sha256").update(String(r.inputs["name"])).digest("hex")}`]),
-  );
-  return stackRun.resources.map(({ type, name, urn, parent, inputs }) => {
-    const imageId = type === "docker:index/container:Container" && inputs["image"] === undefined ? pulledIn.get(parent) : undefined;
-    return { type, name, urn, props: imageId ? { ...inputs, image: imageId } : inputs };
-  });
+  return stackRun.resources.map(({ type, name, urn, inputs }) => ({ type, name, urn, props: inputs }));
 }
