@@ -99,8 +99,7 @@ export = async () => {
       {
         stack: cfg.stack,
         namespace: cfg.kubernetes.namespace,
-        // The Deployment's pod selector (components/deployment.ts); a stack test keeps them equal.
-        podSelector: { "app.kubernetes.io/name": "x402-facilitator", "app.kubernetes.io/instance": cfg.stack },
+        podSelector: app.podSelector,
         metricsPort: FACILITATOR_PORT,
         replicas: cfg.kubernetes.replicas,
         notificationChannels: cfg.monitoring.notificationChannels,

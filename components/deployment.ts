@@ -44,6 +44,8 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   public readonly deploymentName: pulumi.Output<string>;
   public readonly serviceName: pulumi.Output<string>;
+  /** The labels that select this deployment's pods (for scrape configs and policies). */
+  public readonly podSelector: Record<string, string>;
 
   constructor(name: string, args: FacilitatorDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("facilitator:index:FacilitatorDeployment", name, {}, opts);
@@ -206,6 +208,7 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
     );
 
     this.namespace = namespace;
+    this.podSelector = selector;
     this.deploymentName = deployment.metadata.name;
     this.serviceName = service.metadata.name;
     this.registerOutputs({ namespace: this.namespace, deploymentName: this.deploymentName, serviceName: this.serviceName });
