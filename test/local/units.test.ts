@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cpus, envFileContent, megabytes } from "../../components/dockerDeployment";
 import { buildContextPaths, concreteTag, planLocalImage, type LocalImageFacts } from "../../components/localImage";
+import { ANVIL_DEV_KEY_0 } from "../support/fakes";
 import { REPO_ROOT } from "../support/stack";
 
 describe("envFileContent", () => {
@@ -24,7 +25,7 @@ describe("envFileContent", () => {
   it("node --env-file reads it back unchanged", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "envfile-"));
     try {
-      const values = { AMOY_RPC_URL: "https://rpc.example/v2/abc?token=x#y", FACILITATOR_PRIVATE_KEY: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80" }; // anvil dev key
+      const values = { AMOY_RPC_URL: "https://rpc.example/v2/abc?token=x#y", FACILITATOR_PRIVATE_KEY: ANVIL_DEV_KEY_0 };
       writeFileSync(path.join(dir, "s.env"), envFileContent(values));
       const out = execFileSync(process.execPath, [`--env-file=${path.join(dir, "s.env")}`, "-p", "JSON.stringify([process.env.AMOY_RPC_URL, process.env.FACILITATOR_PRIVATE_KEY])"], { encoding: "utf8", env: {} });
       expect(JSON.parse(out)).toEqual([values.AMOY_RPC_URL, values.FACILITATOR_PRIVATE_KEY]);
