@@ -13,7 +13,7 @@ import { readCommitProvenance, readGitFacts, type CommitProvenance, type GitFact
 import { DOCKERFILE, imageBuildArgs, imageRefByDigest } from "./image-plan";
 
 /** Registry v2 manifest types; without Accept a registry answers schema1 with another digest. */
-const MANIFEST_TYPES = [
+export const MANIFEST_TYPES = [
   "application/vnd.oci.image.index.v1+json",
   "application/vnd.oci.image.manifest.v1+json",
   "application/vnd.docker.distribution.manifest.list.v2+json",

@@ -1,12 +1,7 @@
 // Read a plain-HTTP registry (the local one on 127.0.0.1:5000) through the registry v2 API.
 
-// Without an Accept header the registry answers with a schema1 manifest and another digest.
-const MANIFEST_TYPES = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-].join(", ");
+// The Accept list the program uses too: without it the registry answers schema1 with another digest.
+import { MANIFEST_TYPES } from "../../../components/localImage";
 
 /** Digest that `registry/repository:tag` resolves to, or undefined when the tag does not exist. */
 export async function manifestDigest(registry: string, repository: string, tag: string): Promise<string | undefined> {
