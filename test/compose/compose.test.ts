@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { HEALTHCHECK } from "../../components/dockerDeployment";
 import { facilitatorBody, freePort, requirementsV2, signPaymentV2, startTestChain, usdc, type TestChain } from "../../demo/a2a/facilitator-amoy/test/support/index.js";
-import { describeWithDocker, docker, dockerCli, dockerRequired, localRegistry, machineBuildFlags } from "../image/support/docker.js";
-import { manifestDigest } from "../image/support/registry.js";
+import { describeWithDocker, docker, dockerCli, dockerRequired, localRegistry } from "../image/support/docker.js";
+import { buildAndPushFacilitatorImage } from "../image/support/registry.js";
 
 const ROOT = resolve(__dirname, "../..");
 const COMPOSE_FILE = "demo/compose.yaml";
@@ -157,13 +157,7 @@ describeWithCompose("demo/compose.yaml brought up with docker-compose against an
     writeFileSync(composeFile, stringify(copy));
 
     // The image as the release builds it, pushed to the local registry to get a real digest.
-    const tag = `${localRegistry}/${repository}:test-${runId}`;
-    docker(["build", "-f", "demo/facilitator-amoy.Dockerfile", "-t", tag, ...machineBuildFlags(), "."], { cwd: ROOT, timeoutMs: 900_000 });
-    docker(["push", tag], { timeoutMs: 300_000 });
-    const digest = await manifestDigest(localRegistry, repository, `test-${runId}`);
-    if (!digest) throw new Error(`pushed ${tag} but the registry has no digest for it`);
-    imageRef = `${localRegistry}/${repository}@${digest}`;
-    docker(["rmi", tag]); // the container must come from the digest ref
+    imageRef = await buildAndPushFacilitatorImage(ROOT, repository, `test-${runId}`);
 
     chain = await startTestChain();
     const port = await freePort();

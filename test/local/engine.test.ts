@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { facilitatorBody, freePort, requirementsV2, signPaymentV2, startTestChain, usdc, type TestChain } from "../../demo/a2a/facilitator-amoy/test/support/index.js";
-import { describeWithDocker, docker, dockerCli, localRegistry, machineBuildFlags } from "../image/support/docker.js";
-import { manifestDigest } from "../image/support/registry.js";
+import { describeWithDocker, docker, dockerCli, localRegistry } from "../image/support/docker.js";
+import { buildAndPushFacilitatorImage } from "../image/support/registry.js";
 import { runLocalStack } from "./support/stack";
 
 const ROOT = resolve(__dirname, "../..");
@@ -72,13 +72,7 @@ describeWithDocker("the local stack's container on a real engine", () => {
   let url = "";
 
   beforeAll(async () => {
-    const tag = `${localRegistry}/${repository}:test-${runId}`;
-    docker(["build", "-f", "demo/facilitator-amoy.Dockerfile", "-t", tag, ...machineBuildFlags(), "."], { cwd: ROOT, timeoutMs: 900_000 });
-    docker(["push", tag], { timeoutMs: 300_000 });
-    const digest = await manifestDigest(localRegistry, repository, `test-${runId}`);
-    if (!digest) throw new Error(`pushed ${tag} but the registry has no digest for it`);
-    imageRef = `${localRegistry}/${repository}@${digest}`;
-    docker(["rmi", tag]);
+    imageRef = await buildAndPushFacilitatorImage(ROOT, repository, `test-${runId}`);
 
     chain = await startTestChain();
     // The committed local stack with this chain's anvil dev keys as its secrets.

@@ -2,6 +2,7 @@
 
 // The Accept list the program uses too: without it the registry answers schema1 with another digest.
 import { MANIFEST_TYPES } from "../../../components/localImage";
+import { docker, localRegistry, machineBuildFlags } from "./docker";
 
 /** Digest that `registry/repository:tag` resolves to, or undefined when the tag does not exist. */
 export async function manifestDigest(registry: string, repository: string, tag: string): Promise<string | undefined> {
@@ -20,4 +21,19 @@ export async function listTags(registry: string, repository: string): Promise<st
   if (response.status === 404) return [];
   const body = (await response.json()) as { tags: string[] | null };
   return body.tags ?? [];
+}
+
+/**
+ * Builds demo/facilitator-amoy.Dockerfile as written, pushes it to the local registry as
+ * `<repository>:<tag>`, drops the local tag (a container must then come from the digest) and
+ * returns `registry/repository@sha256:…`.
+ */
+export async function buildAndPushFacilitatorImage(root: string, repository: string, tag: string): Promise<string> {
+  const ref = `${localRegistry}/${repository}:${tag}`;
+  docker(["build", "-f", "demo/facilitator-amoy.Dockerfile", "-t", ref, ...machineBuildFlags(), "."], { cwd: root, timeoutMs: 900_000 });
+  docker(["push", ref], { timeoutMs: 300_000 });
+  const digest = await manifestDigest(localRegistry, repository, tag);
+  if (!digest) throw new Error(`pushed ${ref} but the registry has no digest for it`);
+  docker(["rmi", ref]);
+  return `${localRegistry}/${repository}@${digest}`;
 }
