@@ -13,31 +13,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { facilitatorBody, freePort, requirementsV2, signPaymentV2, startTestChain, usdc, type TestChain } from "../../demo/a2a/facilitator-amoy/test/support/index.js";
 import { describeWithDocker, docker, dockerCli, localRegistry } from "../image/support/docker.js";
 import { buildAndPushFacilitatorImage } from "../image/support/registry.js";
-import { runLocalStack } from "./support/stack";
+import { declaredContainer, runLocalStack, type DeclaredContainer } from "./support/stack";
 
 const ROOT = resolve(__dirname, "../..");
-
-interface DeclaredContainer {
-  command: string[];
-  envs: string[];
-  uploads: { file: string; content: string; owner: string; group: string; permissions: string }[];
-  volumes: { containerPath: string }[];
-  user: string;
-  readOnly: boolean;
-  tmpfs: Record<string, string>;
-  capabilities: { drops: string[] };
-  securityOpts: string[];
-  memory: number;
-  memorySwap: number;
-  cpus: string;
-  restart: string;
-  healthcheck: { tests: string[]; interval: string; timeout: string; startPeriod: string; retries: number };
-  logDriver: string;
-  logOpts: Record<string, string>;
-  stopSignal: string;
-  stopTimeout: number;
-  labels: { label: string; value: string }[];
-}
 
 /** `docker create` flags for what the provider would send (healthcheck test: the image's own, compared below). */
 function createFlags(c: DeclaredContainer, port: number): string[] {
@@ -80,7 +58,7 @@ describeWithDocker("the local stack's container on a real engine", () => {
       config: { usdcAddress: chain.token.address },
       secrets: { privateKey: chain.facilitator.privateKey, rpcUrl: chain.anvil.url },
     });
-    declared = run.one("docker:index/container:Container").inputs as unknown as DeclaredContainer;
+    declared = declaredContainer(run);
 
     docker(["pull", imageRef]);
     const port = await freePort();

@@ -12,40 +12,14 @@ import { asPolicyInput } from "../policy/committed-stacks";
 import { diffRuns } from "../support/diff";
 import { ANVIL_DEV_KEY_0, FAKE_RPC_URL, fakeDigest } from "../support/fakes";
 import { tempRepo, type TempRepo } from "../support/git-repo";
-import type { RecordedResource } from "../support/mocks";
 import { REPO_ROOT, releasedImages, runStack, stackConfig } from "../support/stack";
 import { deadRegistryAddress, startFakeRegistry, type FakeRegistry } from "./support/registry";
-import { headShortSha, localDigest, localImageName, runLocalStack, type LocalStackRun } from "./support/stack";
+import { declaredContainer, headShortSha, localDigest, localImageName, runLocalStack, type LocalStackRun } from "./support/stack";
 
 const CONTAINER = "docker:index/container:Container";
 const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 const BUILD = "docker-build:index:Image";
 
-interface ContainerInputs {
-  name: string;
-  image?: string;
-  command: string[];
-  envs: string[];
-  uploads: { file: string; content: string; owner: string; group: string; permissions: string }[];
-  volumes: { containerPath: string }[];
-  user: string;
-  readOnly: boolean;
-  tmpfs: Record<string, string>;
-  capabilities: { drops: string[] };
-  securityOpts: string[];
-  restart: string;
-  healthcheck: { tests: string[]; interval: string; retries: number };
-  logDriver: string;
-  logOpts: Record<string, string>;
-  ports: { internal: number; external: number; ip: string; protocol: string }[];
-  hosts: { host: string; ip: string }[];
-  networkMode: string;
-  memory: number;
-  wait: boolean;
-  mustRun: boolean;
-  labels: { label: string; value: string }[];
-}
-const containerOf = (run: LocalStackRun) => run.one(CONTAINER).inputs as unknown as ContainerInputs;
 
 /** A throwaway checkout holding the build context paths and this repository's .dockerignore. */
 function contextRepo(): TempRepo {
@@ -89,13 +63,13 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
     // The container takes the RemoteImage's image ID (the config digest docker runs), and depends on the pull.
     expect(container.options.dependsOn).toContain(run.one(REMOTE_IMAGE).urn);
     expect(run.one(REMOTE_IMAGE).state).toMatchObject({ repoDigest: ref, imageId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
-    expect(containerOf(run).image).toBe(run.one(REMOTE_IMAGE).state["imageId"]);
-    expect(containerOf(run).labels).toContainEqual({ label: "org.opencontainers.image.ref.name", value: ref });
+    expect(declaredContainer(run).image).toBe(run.one(REMOTE_IMAGE).state["imageId"]);
+    expect(declaredContainer(run).labels).toContainEqual({ label: "org.opencontainers.image.ref.name", value: ref });
     expect(run.ofType(BUILD)).toEqual([]); // already in the registry: nothing is built
   });
 
   it("keeps the private key and RPC URL out of the container env; they arrive as a secret env file", () => {
-    const container = containerOf(run);
+    const container = declaredContainer(run);
     expect(container.envs.sort()).toEqual([
       `AMOY_USDC_ADDRESS=${stackConfig({ stack: "local" }).values["facilitator:usdcAddress"]}`,
       "PORT=5401",
@@ -113,7 +87,7 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
   });
 
   it("is hardened: uid 65532, read-only root with a tmpfs /tmp, all capabilities dropped, no-new-privileges", () => {
-    expect(containerOf(run)).toMatchObject({
+    expect(declaredContainer(run)).toMatchObject({
       user: "65532:65532",
       readOnly: true,
       tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
@@ -124,7 +98,7 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
   });
 
   it("has the image's exec health check, a restart policy, waits for healthy, and rotates its json-file logs", () => {
-    expect(containerOf(run)).toMatchObject({
+    expect(declaredContainer(run)).toMatchObject({
       healthcheck: { tests: HEALTHCHECK, interval: "10s", timeout: "3s", startPeriod: "5s", retries: 3 },
       restart: "unless-stopped",
       wait: true,
@@ -136,7 +110,7 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
   });
 
   it("publishes 5401 on loopback only, and reaches a chain on the host as host.docker.internal", () => {
-    expect(containerOf(run)).toMatchObject({
+    expect(declaredContainer(run)).toMatchObject({
       name: "facilitator-local",
       networkMode: "bridge",
       ports: [{ internal: 5401, external: 5401, ip: "127.0.0.1", protocol: "tcp" }],
@@ -271,7 +245,6 @@ describe("the local tag policy", () => {
 });
 
 describe("docker target settings", () => {
-  const container = (run: { one(type: string): RecordedResource }) => run.one(CONTAINER).inputs as unknown as ContainerInputs;
 
   it("a VPS over ssh: the provider gets the host; host networking drops the port mapping", async () => {
     // Artifact Registry path: the tag is resolved there, the engine pulls with the deployer's token.
@@ -287,8 +260,8 @@ describe("docker target settings", () => {
     expect(JSON.parse(provider.inputs["registryAuth"] as string)).toEqual([{ address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: "fake-access-token" }]);
     expect(provider.secretPaths).toEqual(["registryAuth"]);
     expect(run.one(REMOTE_IMAGE).inputs["name"]).toBe(`${repository}@${fakeDigest(`${repository}:v1.2.3`)}`);
-    expect(container(run)).toMatchObject({ networkMode: "host" });
-    expect(container(run).ports).toBeUndefined();
+    expect(declaredContainer(run)).toMatchObject({ networkMode: "host" });
+    expect(declaredContainer(run).ports).toBeUndefined();
     expect(run.outputs).toMatchObject({ imageTag: "v1.2.3", namespace: "facilitator-local" });
   });
 
@@ -300,7 +273,7 @@ describe("docker target settings", () => {
       config: { privateKey: undefined, minSignerBalanceWei: "50000000000000000" },
       secrets: { signerKeys: pool, apiKeys },
     });
-    const inputs = container(run);
+    const inputs = declaredContainer(run);
     expect(inputs.uploads.map((u) => u.content)).toEqual([
       `AMOY_RPC_URL="${FAKE_RPC_URL}"\nFACILITATOR_API_KEYS="${apiKeys}"\nFACILITATOR_PRIVATE_KEYS="${pool}"\n`,
     ]);
@@ -312,7 +285,7 @@ describe("docker target settings", () => {
 
   it("the stop timeout covers the service's shutdown grace and its forced-exit margin", async () => {
     const run = await runLocalStack();
-    expect(container(run).envs).toContain(`SHUTDOWN_GRACE_MS=${SHUTDOWN_GRACE_MS}`);
+    expect(declaredContainer(run).envs).toContain(`SHUTDOWN_GRACE_MS=${SHUTDOWN_GRACE_MS}`);
     const stop = run.one(CONTAINER).inputs as { stopTimeout: number; destroyGraceSeconds: number };
     expect(stop).toMatchObject({ stopTimeout: STOP_TIMEOUT_SECONDS, destroyGraceSeconds: STOP_TIMEOUT_SECONDS });
     expect(STOP_TIMEOUT_SECONDS * 1000).toBeGreaterThan(SHUTDOWN_GRACE_MS + SHUTDOWN_EXIT_MARGIN_MS);

@@ -23,6 +23,40 @@ export function localDigest(tag: string): string {
   return fakeDigest(`local:${localImageName()}:${tag}`);
 }
 
+/** The docker Container's inputs as the stack declares them (resolved under mocks). */
+export interface DeclaredContainer {
+  name: string;
+  image?: string;
+  command: string[];
+  envs: string[];
+  uploads: { file: string; content: string; owner: string; group: string; permissions: string }[];
+  volumes: { containerPath: string }[];
+  user: string;
+  readOnly: boolean;
+  tmpfs: Record<string, string>;
+  capabilities: { drops: string[] };
+  securityOpts: string[];
+  memory: number;
+  memorySwap: number;
+  cpus: string;
+  restart: string;
+  healthcheck: { tests: string[]; interval: string; timeout: string; startPeriod: string; retries: number };
+  logDriver: string;
+  logOpts: Record<string, string>;
+  stopSignal: string;
+  stopTimeout: number;
+  ports: { internal: number; external: number; ip: string; protocol: string }[];
+  hosts: { host: string; ip: string }[];
+  networkMode: string;
+  wait: boolean;
+  mustRun: boolean;
+  labels: { label: string; value: string }[];
+}
+
+/** The one container a docker-target run declares. */
+export const declaredContainer = (run: StackRun): DeclaredContainer =>
+  run.one("docker:index/container:Container").inputs as unknown as DeclaredContainer;
+
 export interface LocalStackRun extends StackRun {
   /** The fake registry's address (the run's facilitator:localRegistry). */
   registry: string;
