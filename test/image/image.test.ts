@@ -115,7 +115,7 @@ describeWithDocker("facilitator image", () => {
     expect(() => docker(["run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", IMAGE, "-c", "true"])).toThrow(/no such file|not found/);
   });
 
-  it("holds only the bundles: no .env, no tests, no TypeScript sources, no node_modules, no dev dependencies", () => {
+  it("holds only the bundles (and libsecp256k1's binding): no .env, no tests, no TypeScript sources, no node_modules, no dev dependencies", () => {
     const id = docker(["create", IMAGE]);
     containers.push(id);
     const listing = spawnSync("bash", ["-o", "pipefail", "-c", `"$DOCKER" export "$ID" | tar -t`], {
@@ -125,7 +125,12 @@ describeWithDocker("facilitator image", () => {
     });
     expect(listing.status, listing.stderr).toBe(0);
     const files = listing.stdout.split("\n").filter((f) => f && !f.endsWith("/"));
-    expect(files.filter((f) => f.startsWith("app/")).sort()).toEqual(["app/dist/healthcheck.js", "app/dist/main.js"]);
+    expect(files.filter((f) => f.startsWith("app/")).sort()).toEqual([
+      "app/dist/healthcheck.js",
+      "app/dist/main.js",
+      "app/dist/prebuilds/linux-x64/secp256k1.glibc.node",
+      "app/dist/prebuilds/linux-x64/secp256k1.musl.node",
+    ]);
     expect(files.filter((f) => /(^|\/)(\.env|[^/]*\.env)$|\.(ts|tsx|mts|cts)$|\.test\.|(^|\/)node_modules\/|(^|\/)package(-lock)?\.json$/.test(f))).toEqual([]);
 
     // esbuild marks every bundled module with a `// node_modules/<pkg>/…` comment.
@@ -156,6 +161,8 @@ describeWithDocker("facilitator image", () => {
       if (docker(["inspect", "--format", "{{.State.Health.Status}}", container.id]) === "healthy") break;
     }
     expect(docker(["inspect", "--format", "{{.State.Health.Status}}", container.id])).toBe("healthy");
+    // The native binding loads from /app/dist/prebuilds (a pure-JS fallback would cost /verify 20x the CPU).
+    expect(docker(["logs", container.id])).toContain('"signatureRecovery":"native (libsecp256k1)"');
   });
 
   it("shuts down cleanly on SIGTERM (node as PID 1)", async () => {

@@ -7,6 +7,7 @@
 //
 //   npm run bench                       (root or service)
 //   BENCH_SECONDS=20 npm run bench      (longer verify runs; default 10 s each, after a 3 s warm-up)
+//   BENCH_ONLY=verify npm run bench     (only the /verify rows; BENCH_ONLY=settle for the settle rows)
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -26,6 +27,7 @@ const VERIFY_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
 const VERIFY_PAYMENTS = 4_000;
 const SETTLE_COUNT = 200;
+const ONLY = process.env.BENCH_ONLY;
 
 interface Row {
   readonly what: string;
@@ -44,9 +46,12 @@ async function main(): Promise<void> {
   process.stdout.write(`facilitator benchmark: ${cpus().length} CPUs, load average (1/5/15 min) ${loadBefore}\n`);
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: SERVICE_DIR, stdio: "inherit" });
 
-  await benchVerify();
-  for (const keys of [1, 2]) {
-    for (const blockTime of [undefined, 1]) await benchSettle(keys, blockTime);
+  if (ONLY !== undefined && ONLY !== "verify" && ONLY !== "settle") throw new Error(`BENCH_ONLY=${ONLY}: use verify or settle (or unset it for both)`);
+  if (ONLY !== "settle") await benchVerify();
+  if (ONLY !== "verify") {
+    for (const keys of [1, 2]) {
+      for (const blockTime of [undefined, 1]) await benchSettle(keys, blockTime);
+    }
   }
 
   process.stdout.write(`\n| measurement | throughput | p50 | p99 | notes |\n|---|---|---|---|---|\n`);
@@ -63,16 +68,16 @@ async function benchVerify(): Promise<void> {
     await runVerify(service, bodies, 16, WARMUP_SECONDS * 2, expected); // JIT warm-up, so concurrency 1 is not measured cold
     for (const connections of [1, 16, 64]) {
       await runVerify(service, bodies, connections, WARMUP_SECONDS, expected);
-      const cpuBefore = processCpuMs(service.child.pid!);
+      const cpuBefore = cpuSnapshot(service, chain);
       const result = await runVerify(service, bodies, connections, VERIFY_SECONDS, expected);
-      const cpuPerRequest = (processCpuMs(service.child.pid!) - cpuBefore) / Math.max(1, result.requests.total);
+      const cpu = cpuPerRequest(cpuBefore, cpuSnapshot(service, chain), result.requests.total);
       const bad = result.errors + result.timeouts + result.non2xx + result.mismatches;
       rows.push({
         what: `POST /verify, concurrency ${connections}`,
         throughput: `${result.requests.average.toFixed(0)} req/s`,
         p50: ms(result.latency.p50),
         p99: ms(result.latency.p99),
-        notes: `${result.requests.total} requests in ${VERIFY_SECONDS} s${bad ? `, ${bad} NOT VALID/FAILED` : ", all isValid:true"}; service CPU ${cpuPerRequest.toFixed(2)} ms/request; load ${load()}`,
+        notes: `${result.requests.total} requests in ${VERIFY_SECONDS} s${bad ? `, ${bad} NOT VALID/FAILED` : ", all isValid:true"}; CPU per request: service ${cpu.service}, anvil ${cpu.anvil}, load generator ${cpu.generator} ms; load ${load()}`,
       });
       process.stdout.write(`verify c=${connections}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, bad ${bad}\n`);
     }
@@ -154,6 +159,23 @@ async function benchSettle(keys: number, blockTime: number | undefined): Promise
     await service.stop();
     await chain.stop();
   }
+}
+
+interface CpuSnapshot {
+  readonly service: number;
+  readonly anvil: number;
+  readonly generator: number;
+}
+
+/** CPU used so far by the service, anvil and this process (autocannon runs in it). */
+function cpuSnapshot(service: FacilitatorProcess, chain: TestChain): CpuSnapshot {
+  const own = process.cpuUsage();
+  return { service: processCpuMs(service.child.pid!), anvil: processCpuMs(chain.anvil.pid), generator: (own.user + own.system) / 1000 };
+}
+
+function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, requests: number): Record<keyof CpuSnapshot, string> {
+  const per = (key: keyof CpuSnapshot) => ((after[key] - before[key]) / Math.max(1, requests)).toFixed(2);
+  return { service: per("service"), anvil: per("anvil"), generator: per("generator") };
 }
 
 /** CPU time (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */

@@ -1,7 +1,11 @@
 // Bundles the service into self-contained ESM files (every dependency inlined), so the image
 // needs only dist/ on a bare Node runtime: no node_modules, nothing written at runtime.
+// The one native part, libsecp256k1's prebuilt binding for this platform, is copied next to the
+// bundle, where the bundled loader (node-gyp-build, looking in <bundle dir>/prebuilds) finds it.
+// Without one (no prebuild for the platform) the service recovers signatures in pure JS.
 import { build } from "esbuild";
-import { rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, rm } from "node:fs/promises";
 
 // Usage: node scripts/build.mjs [outdir]   (default dist/)
 const outdir = process.argv[2] ?? "dist";
@@ -29,3 +33,7 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+const prebuild = `${process.platform}-${process.arch}`;
+if (existsSync(`node_modules/secp256k1/prebuilds/${prebuild}`)) {
+  await cp(`node_modules/secp256k1/prebuilds/${prebuild}`, `${outdir}/prebuilds/${prebuild}`, { recursive: true });
+}

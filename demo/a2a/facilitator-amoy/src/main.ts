@@ -2,6 +2,7 @@
 import { createApp, createLogger } from "./app.js";
 import { checkChainId } from "./chain/clients.js";
 import { loadConfig, redactUrl } from "./config/config.js";
+import { recoveryBackend } from "./x402/signature.js";
 
 /** After the grace period, what is still open gets this long to answer before the process gives up. */
 const FORCE_EXIT_MARGIN_MS = 3_000;
@@ -61,6 +62,12 @@ async function main(): Promise<number> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 
+  if (!recoveryBackend.native) {
+    logger.warn(
+      { problem: recoveryBackend.reason },
+      "native secp256k1 binding not loadable on this platform: signatures are recovered in pure JS, /verify needs about 20 times more CPU",
+    );
+  }
   await server.listen({ host: config.host, port: config.port });
   logger.info(
     {
@@ -70,6 +77,7 @@ async function main(): Promise<number> {
       realSettle: config.realSettle,
       rpc: redactUrl(config.rpcUrl),
       auth: config.apiKeys.length > 0 ? "api keys required on /verify and /settle" : "open",
+      signatureRecovery: recoveryBackend.native ? "native (libsecp256k1)" : "pure JS (@noble/curves)",
     },
     config.realSettle ? "facilitator listening (REAL_SETTLE=true: settlements are broadcast)" : "facilitator listening (REAL_SETTLE=false: settlements are simulated, never broadcast)",
   );

@@ -62,6 +62,8 @@ describe("dist bundle, run with no node_modules", () => {
     for (let i = 0; i < 50 && !service.output().includes('"route":"/supported"'); i++) await new Promise((r) => setTimeout(r, 20));
     const lines = service.output().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringContaining("facilitator listening"), signers: [chain.facilitator.account.address], realSettle: true }));
+    // The native secp256k1 binding travels in dist/prebuilds and loads from there (not a pure-JS fallback).
+    expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringContaining("facilitator listening"), signatureRecovery: "native (libsecp256k1)" }));
     expect(lines).toContainEqual(expect.objectContaining({ msg: "request", method: "GET", route: "/supported", status: 200 }));
     expect(service.output().toLowerCase()).not.toContain(chain.facilitator.privateKey.slice(2).toLowerCase());
   });

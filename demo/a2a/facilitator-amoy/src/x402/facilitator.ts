@@ -1,7 +1,9 @@
 // x402 layer: verify and settle for exact/EIP-3009 USDC on Polygon Amoy.
 //
-// Verification is @x402/evm's own (signature, scheme, network, payTo, amount, time window, and an
-// eth_call simulation of the transfer); we add what it lacks: routing to the one kind we support,
+// Verification makes @x402/evm's checks (signature, scheme, network, payTo, amount, time window, and
+// an eth_call simulation of the transfer): for plain accounts in eoaVerify.ts, with native signature
+// recovery (the library's pure-JS one capped throughput), for smart wallets in @x402/evm itself.
+// We add what the library lacks: routing to the one kind we support,
 // a Multicall3-free diagnosis that names *why* a simulation failed (nonce used, balance, domain),
 // and a clean "RPC unavailable" instead of a wrong verdict when the chain did not answer.
 //
@@ -35,6 +37,7 @@ import type { Broadcast } from "../chain/sender.js";
 import type { SignerPool } from "../chain/signers.js";
 import { readAuthorizationFacts } from "../chain/token.js";
 import { authorizationKey, NETWORK_V1, NETWORK_V2, routePayment, settlementTerms, type FacilitatorRequest, type Payment } from "./payment.js";
+import { verifyEoaPayment } from "./eoaVerify.js";
 import { explainReason } from "./messages.js";
 import * as reasons from "./reasons.js";
 import { BoundedMap, SingleFlight } from "./singleFlight.js";
@@ -192,19 +195,12 @@ export class Facilitator {
     return ok({ success: true, transaction: hash, network: payment.network as Network, payer: payment.authorization.from });
   }
 
-  /** @x402/evm's verification, plus a Multicall3-free diagnosis of a failed simulation. */
+  /** @x402/evm's checks (our native-recovery path for plain accounts), plus a Multicall3-free diagnosis of a failed simulation. */
   private async judge(payment: Payment): Promise<Outcome<VerifyResponse>> {
     const probe = new VerifyProbe(this.options.client, this.signerAddresses, this.codes);
-    const { request } = payment;
     let result: VerifyResponse;
     try {
-      result =
-        request.x402Version === 2
-          ? await new ExactEvmScheme(probe).verify(request.paymentPayload, request.paymentRequirements)
-          : await new ExactEvmSchemeV1(probe).verify(
-              request.paymentPayload as unknown as PaymentPayload,
-              request.paymentRequirements as unknown as PaymentRequirements,
-            );
+      result = (await verifyEoaPayment(payment, probe)) ?? (await libraryVerify(payment, probe));
     } catch (error) {
       if (probe.rpcFailure) return rpcUnavailable(probe.rpcFailure);
       throw error;
@@ -256,6 +252,14 @@ export class Facilitator {
       return ok(false);
     }
   }
+}
+
+/** @x402/evm's own verification: smart wallets (ERC-1271, ERC-6492) and unusual signatures. */
+function libraryVerify(payment: Payment, probe: VerifyProbe): Promise<VerifyResponse> {
+  const { request } = payment;
+  return request.x402Version === 2
+    ? new ExactEvmScheme(probe).verify(request.paymentPayload, request.paymentRequirements)
+    : new ExactEvmSchemeV1(probe).verify(request.paymentPayload as unknown as PaymentPayload, request.paymentRequirements as unknown as PaymentRequirements);
 }
 
 /** Calldata for transferWithAuthorization, in the overload the signature calls for. */

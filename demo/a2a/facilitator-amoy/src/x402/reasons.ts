@@ -17,5 +17,17 @@ export const TOKEN_NAME_MISMATCH = "invalid_exact_evm_token_name_mismatch";
 export const TOKEN_VERSION_MISMATCH = "invalid_exact_evm_token_version_mismatch";
 export const TRANSACTION_FAILED = "invalid_exact_evm_transaction_failed";
 export const TRANSFER_EVENT_MISMATCH = "invalid_exact_evm_transfer_event_mismatch";
+export const INVALID_SCHEME = "invalid_exact_evm_scheme";
+export const NETWORK_MISMATCH = "invalid_exact_evm_network_mismatch";
+export const MISSING_EIP712_DOMAIN = "invalid_exact_evm_missing_eip712_domain";
+export const INVALID_SIGNATURE = "invalid_exact_evm_signature";
+export const RECIPIENT_MISMATCH = "invalid_exact_evm_recipient_mismatch";
+export const VALID_BEFORE_EXPIRED = "invalid_exact_evm_payload_authorization_valid_before";
+export const VALID_AFTER_IN_FUTURE = "invalid_exact_evm_payload_authorization_valid_after";
+/** v2's name for a value that differs from the required amount; v1 says INVALID_AUTHORIZATION_VALUE. */
+export const AUTHORIZATION_VALUE_MISMATCH = "invalid_exact_evm_payload_authorization_value_mismatch";
+export const INVALID_AUTHORIZATION_VALUE = "invalid_exact_evm_authorization_value";
+export const ASSET_NOT_CONTRACT = "asset_not_deployed_contract";
+export const FACTORY_NOT_ALLOWED = "eip6492_factory_not_allowed";
 /** Broadcast, receipt not seen in time: retry the same settle to pick up the same transaction. */
 export const SETTLEMENT_PENDING = "settlement_pending";

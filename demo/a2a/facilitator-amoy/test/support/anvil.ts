@@ -14,6 +14,8 @@ export interface AnvilOptions {
 export interface Anvil {
   readonly url: string;
   readonly port: number;
+  /** The anvil process id (benchmarks read its CPU time). */
+  readonly pid: number;
   /** Raw JSON-RPC call, e.g. `rpc("evm_setAutomine", [false])` then `rpc("evm_mine")`. */
   rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
   stop(): Promise<void>;
@@ -66,6 +68,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   return {
     url,
     port,
+    pid: child.pid!,
     async rpc<T>(method: string, params: unknown[] = []): Promise<T> {
       const response = await fetch(url, {
         method: "POST",
