@@ -29,14 +29,14 @@ export const recoveryBackend: RecoveryBackend = backend;
 export async function recoverSigner(digest: Hex, signature: Hex): Promise<Address | undefined> {
   if (signature.length !== 132) return undefined;
   if (!native) return recoverAddress({ hash: digest, signature }).catch(() => undefined);
-  const bytes = hexToBytes(signature);
-  const v = bytes[64]!;
-  const recoveryId = v >= 27 ? v - 27 : v;
-  if (recoveryId !== 0 && recoveryId !== 1) return undefined;
   try {
+    const bytes = hexToBytes(signature);
+    const v = bytes[64]!;
+    const recoveryId = v >= 27 ? v - 27 : v;
+    if (recoveryId !== 0 && recoveryId !== 1) return undefined;
     const publicKey = native.ecdsaRecover(bytes.subarray(0, 64), recoveryId, hexToBytes(digest), false);
     return publicKeyToAddress(`0x${Buffer.from(publicKey).toString("hex")}`);
   } catch {
-    return undefined; // r or s out of range, or no point for r
+    return undefined; // not hex, r or s out of range, or no point for r
   }
 }
