@@ -3,15 +3,17 @@
 // its reason codes, but recovers the signer with libsecp256k1 (see signature.ts): @x402/evm's
 // pure-JS recovery was 60 % of the service's CPU per verification. Anything else (a smart wallet,
 // an ERC-6492 wrapper, another signature length) is left to @x402/evm: verifyEoaPayment answers
-// undefined. A failed simulation is answered as such, for the caller's Multicall3-free diagnosis. test/eoaVerify.test.ts holds both to the same verdicts.
+// undefined. A failed simulation is answered as such, for the caller's Multicall3-free diagnosis.
+// test/eoaVerify.test.ts holds both paths to the same verdicts.
 import type { VerifyResponse } from "@x402/core/types";
 import { authorizationTypes, eip3009ABI } from "@x402/evm";
-import { getAddress, hashTypedData, parseSignature, type Hex } from "viem";
+import { getAddress, hashTypedData, type Hex } from "viem";
 import type { VerifyProbe } from "../chain/probe.js";
 import { AMOY_CHAIN_ID } from "../config/config.js";
 import type { Payment } from "./payment.js";
 import * as reasons from "./reasons.js";
 import { recoverSigner } from "./signature.js";
+import { transferArgs } from "./transfer.js";
 
 /** Seconds an authorization must still be valid for (as @x402/evm requires). */
 const MIN_VALIDITY_SECONDS = 6;
@@ -66,14 +68,8 @@ export async function verifyEoaPayment(payment: Payment, probe: VerifyProbe): Pr
   if (!code || code === "0x") return invalid(reasons.ASSET_NOT_CONTRACT);
 
   // The token itself judges the rest (nonce unused, balance, its EIP-712 domain): simulate the transfer.
-  const { r, s, v, yParity } = parseSignature(signature);
   try {
-    await probe.readContract({
-      address: payment.asset,
-      abi: eip3009ABI,
-      functionName: "transferWithAuthorization",
-      args: [a.from, a.to, BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce, Number(v ?? BigInt(yParity + 27)), r, s],
-    });
+    await probe.readContract({ address: payment.asset, abi: eip3009ABI, functionName: "transferWithAuthorization", args: transferArgs(payment) });
   } catch (error) {
     return invalid(reasons.SIMULATION_FAILED, error instanceof Error ? error.message : String(error));
   }

@@ -13,17 +13,12 @@
 // on chain is the only truth, so a failed send leaves the payment settleable.
 import { x402Facilitator } from "@x402/core/facilitator";
 import type { Network, PaymentPayload, PaymentRequirements, SettleResponse, VerifyResponse } from "@x402/core/types";
-import { eip3009ABI } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/facilitator";
 import {
-  encodeFunctionData,
   erc20Abi,
   isAddressEqual,
-  parseErc6492Signature,
   parseEventLogs,
-  parseSignature,
-  size,
   TransactionNotFoundError,
   type Address,
   type Hex,
@@ -39,6 +34,7 @@ import { readAuthorizationFacts } from "../chain/token.js";
 import { authorizationKey, NETWORK_V1, NETWORK_V2, routePayment, settlementTerms, type FacilitatorRequest, type Payment } from "./payment.js";
 import { verifyEoaPayment } from "./eoaVerify.js";
 import { explainReason } from "./messages.js";
+import { encodeTransfer } from "./transfer.js";
 import * as reasons from "./reasons.js";
 import { BoundedMap, SingleFlight } from "./singleFlight.js";
 
@@ -260,23 +256,6 @@ function libraryVerify(payment: Payment, probe: VerifyProbe): Promise<VerifyResp
   return request.x402Version === 2
     ? new ExactEvmScheme(probe).verify(request.paymentPayload, request.paymentRequirements)
     : new ExactEvmSchemeV1(probe).verify(request.paymentPayload as unknown as PaymentPayload, request.paymentRequirements as unknown as PaymentRequirements);
-}
-
-/** Calldata for transferWithAuthorization, in the overload the signature calls for. */
-function encodeTransfer(payment: Payment): Hex {
-  const a = payment.authorization;
-  const base = [a.from, a.to, BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce] as const;
-  const { signature } = parseErc6492Signature(payment.signature);
-  if (size(signature) === 65) {
-    const { r, s, v, yParity } = parseSignature(signature);
-    return encodeFunctionData({
-      abi: eip3009ABI,
-      functionName: "transferWithAuthorization",
-      args: [...base, Number(v ?? BigInt(yParity + 27)), r, s],
-    });
-  }
-  // Smart-wallet (ERC-1271) signatures only fit the bytes overload.
-  return encodeFunctionData({ abi: eip3009ABI, functionName: "transferWithAuthorization", args: [...base, signature] });
 }
 
 function hasTransferEvent(receipt: TransactionReceipt, payment: Payment): boolean {
