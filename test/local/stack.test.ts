@@ -10,7 +10,7 @@ import { policies } from "../../policy/index";
 import { runPolicies } from "../../policy/run";
 import { asPolicyInput } from "../policy/committed-stacks";
 import { diffRuns } from "../support/diff";
-import { ANVIL_DEV_KEY_0, FAKE_RPC_URL, fakeDigest } from "../support/fakes";
+import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_POOL, FAKE_RPC_URL, fakeDigest } from "../support/fakes";
 import { tempRepo, type TempRepo } from "../support/git-repo";
 import { REPO_ROOT, releasedImages, runStack, stackConfig } from "../support/stack";
 import { deadRegistryAddress, startFakeRegistry, type FakeRegistry } from "./support/registry";
@@ -266,8 +266,7 @@ describe("docker target settings", () => {
   });
 
   it("a signer pool and API keys go into the secret env file only; a balance floor is plain env; policy-clean", async () => {
-    // anvil dev keys #1 and #2 (the well-known test mnemonic)
-    const pool = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d,0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+    const pool = ANVIL_DEV_KEY_POOL;
     const apiKeys = "fake-api-key-0123456789abcdef,fake-api-key-fedcba9876543210";
     const run = await runLocalStack({
       config: { privateKey: undefined, minSignerBalanceWei: "50000000000000000" },

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ConfigError, ConfigReader } from "../../components/config-reader";
 import { CONFIG_NAMESPACE, parseConfig, readConfig } from "../../components/config";
-import { ANVIL_DEV_KEY_0, FAKE_RPC_URL } from "../support/fakes";
+import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_1, ANVIL_DEV_KEY_2, FAKE_RPC_URL } from "../support/fakes";
 import { promiseOf } from "../support/promise-of";
 import { REPO_ROOT, stackConfig, type StackRunOptions } from "../support/stack";
 
@@ -68,8 +68,8 @@ describe("the committed stacks parse into typed config", () => {
   });
 
   it("a signer pool replaces the single key; API keys and the balance floor are picked up when set", async () => {
-    // anvil dev keys #1 and #2 (the well-known test mnemonic), with the spaces an operator might type
-    const pool = " 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d , 0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+    // anvil dev keys #1 and #2, with the spaces an operator might type
+    const pool = ` ${ANVIL_DEV_KEY_1} , ${ANVIL_DEV_KEY_2}`;
     const cfg = parseStack({
       stack: "prod",
       config: { privateKey: undefined, minSignerBalanceWei: "50000000000000000" },

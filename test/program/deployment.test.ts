@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../components/config";
 import { FacilitatorDeployment, TERMINATION_GRACE_SECONDS, rpcEgressPeers, type FacilitatorDeploymentArgs } from "../../components/deployment";
-import { ANVIL_DEV_KEY_0, FAKE_RPC_URL, fakeDigest } from "../support/fakes";
+import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_POOL, FAKE_RPC_URL, fakeDigest } from "../support/fakes";
 import type { RecordedResource } from "../support/mocks";
 import { runProgram, type ProgramRun } from "../support/program";
 
@@ -95,8 +95,7 @@ describe("FacilitatorDeployment", () => {
   });
 
   it("a signer pool, API keys and a balance floor: the secrets through secretKeyRef only, the floor as plain env", async () => {
-    // anvil dev keys #1 and #2 (the well-known test mnemonic)
-    const pool = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d,0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+    const pool = ANVIL_DEV_KEY_POOL;
     const apiKeys = "fake-api-key-0123456789abcdef";
     const { privateKey: _single, ...poolArgs } = args;
     const run = await runProgram(() => {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../../policy/index";
 import { runPolicies } from "../../policy/run";
 import { asPolicyInput } from "../policy/committed-stacks";
-import { ANVIL_DEV_KEY_0, fakeDigest } from "../support/fakes";
+import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_POOL, fakeDigest } from "../support/fakes";
 import type { RecordedResource } from "../support/mocks";
 import { FACILITATOR_REPOSITORY, releasedImages, runStack, type StackRun } from "../support/stack";
 
@@ -123,8 +123,7 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
 });
 
 describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml with a signer pool, API keys and a balance floor", (stack) => {
-  // anvil dev keys #1 and #2 (the well-known test mnemonic)
-  const pool = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d,0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+  const pool = ANVIL_DEV_KEY_POOL;
   const apiKeys = "fake-api-key-0123456789abcdef";
   let run: StackRun;
   beforeAll(async () => {
