@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { git, initRepo } from "../support/git-repo";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -79,12 +80,6 @@ afterEach(() => {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync("git", args, { cwd, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout.trim();
-}
-
 const stackFile = (tag: string, extra = "") => `config:\n  facilitator:imageTag: ${tag}\n  facilitator:replicas: 2${extra}\n`;
 
 /** Writes the stack files, commits, and returns the commit. */
@@ -98,13 +93,8 @@ function commit(repo: string, staging: string, prod: string, message: string): s
 
 /** A repository with releases v1.2.2 and v1.2.3 cut as scripts/release.sh does (both stack files, annotated tag). */
 function makeRepo(): { repo: string; v123: string } {
-  const repo = mkdtempSync(join(tmpdir(), "deploy-on-merge-"));
+  const repo = initRepo("deploy-on-merge-");
   temps.push(repo);
-  git(repo, "init", "--quiet", "--initial-branch=main");
-  git(repo, "config", "user.name", "Deploy Test");
-  git(repo, "config", "user.email", "deploy-test@example.invalid");
-  git(repo, "config", "commit.gpgsign", "false");
-  git(repo, "config", "tag.gpgsign", "false");
   for (const tag of ["v1.2.2", "v1.2.3"]) {
     commit(repo, stackFile(tag), stackFile(tag), `release(${tag})`);
     git(repo, "tag", "-a", tag, "-m", `release(${tag}): test`);

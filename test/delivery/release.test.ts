@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { addOrigin, git, initRepo } from "../support/git-repo";
 
 const SCRIPT = resolve(__dirname, "../../scripts/release.sh");
 const temps: string[] = [];
@@ -32,21 +33,10 @@ const PROD = `config:
   facilitator:build: false
 `;
 
-function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync("git", args, { cwd, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout.trim();
-}
-
 /** A repository like ours, committed and clean, with the script at scripts/release.sh. */
 function makeRepo(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "release-sh-"));
+  const dir = initRepo("release-sh-");
   temps.push(dir);
-  git(dir, "init", "--quiet", "--initial-branch=main");
-  git(dir, "config", "user.name", "Release Test");
-  git(dir, "config", "user.email", "release-test@example.invalid");
-  git(dir, "config", "commit.gpgsign", "false");
-  git(dir, "config", "tag.gpgsign", "false");
   mkdirSync(join(dir, "scripts"));
   copyFileSync(SCRIPT, join(dir, "scripts/release.sh"));
   const all: Record<string, string> = {
@@ -111,10 +101,8 @@ describe("scripts/release.sh refuses", () => {
 
   it("with --push, a tag that already exists on origin", () => {
     const repo = makeRepo();
-    const origin = mkdtempSync(join(tmpdir(), "release-origin-"));
+    const origin = addOrigin(repo);
     temps.push(origin);
-    git(origin, "init", "--quiet", "--bare");
-    git(repo, "remote", "add", "origin", origin);
     git(repo, "tag", "v1.3.0");
     git(repo, "push", "--quiet", "origin", "v1.3.0");
     git(repo, "tag", "-d", "v1.3.0");
@@ -125,10 +113,8 @@ describe("scripts/release.sh refuses", () => {
 
   it("with --push, a branch that is behind origin", () => {
     const repo = makeRepo();
-    const origin = mkdtempSync(join(tmpdir(), "release-origin-"));
+    const origin = addOrigin(repo);
     temps.push(origin);
-    git(origin, "init", "--quiet", "--bare");
-    git(repo, "remote", "add", "origin", origin);
     git(repo, "push", "--quiet", "origin", "main");
     // someone else pushed a commit we do not have
     const other = mkdtempSync(join(tmpdir(), "release-other-"));
@@ -207,10 +193,8 @@ describe("scripts/release.sh happy path", () => {
 
   it("with --push, pushes the branch and the tag to origin together", () => {
     const repo = makeRepo();
-    const origin = mkdtempSync(join(tmpdir(), "release-origin-"));
+    const origin = addOrigin(repo);
     temps.push(origin);
-    git(origin, "init", "--quiet", "--bare");
-    git(repo, "remote", "add", "origin", origin);
     git(repo, "push", "--quiet", "origin", "main");
     const result = release(repo, ["v1.3.0", "--push"]);
     expect(result.status).toBe(0);

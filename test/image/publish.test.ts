@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { describeWithDocker, docker, dockerCli, localRegistry } from "./support/docker.js";
+import { git, initRepo } from "../support/git-repo";
 import { listTags, manifestDigest } from "./support/registry.js";
 
 const PUBLISH = resolve(__dirname, "../../scripts/publish.sh");
@@ -23,23 +24,13 @@ LABEL org.opencontainers.image.version=$VERSION org.opencontainers.image.revisio
 COPY hello.txt /hello.txt
 `;
 
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync("git", ["-c", "user.name=publish-test", "-c", "user.email=publish-test@example.invalid", ...args], {
-    cwd,
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
 /** A clean checkout whose HEAD carries the annotated tag `tag` (no tag when null). */
 function checkout(tag: string | null = "v1.2.3"): string {
-  const dir = mkdtempSync(join(tmpdir(), "publish-"));
+  const dir = initRepo("publish-");
   scratch.push(dir);
   mkdirSync(join(dir, "demo"));
   writeFileSync(join(dir, "demo/facilitator-amoy.Dockerfile"), TINY_DOCKERFILE);
   writeFileSync(join(dir, "hello.txt"), `hello ${RUN_ID} ${dir}\n`); // distinct content: distinct digest per checkout
-  git(dir, "init", "-q", "-b", "main");
   git(dir, "add", ".");
   git(dir, "commit", "-q", "-m", "release");
   if (tag) git(dir, "tag", "-a", tag, "-m", tag);
