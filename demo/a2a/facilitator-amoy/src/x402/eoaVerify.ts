@@ -32,7 +32,8 @@ export async function verifyEoaPayment(payment: Payment, probe: VerifyProbe): Pr
   if (signature.length !== 132) return undefined;
   const requirements = request.paymentRequirements;
   const accepted = request.x402Version === 2 ? request.paymentPayload.accepted : request.paymentPayload;
-  if (accepted.scheme !== "exact" || requirements.scheme !== "exact") return invalid(reasons.INVALID_SCHEME);
+  // routePayment already required requirements.scheme "exact"; the payload must have accepted it too.
+  if (accepted.scheme !== "exact") return invalid(reasons.INVALID_SCHEME);
   const name = requirements.extra?.name;
   const version = requirements.extra?.version;
   if (!name || !version) return invalid(reasons.MISSING_EIP712_DOMAIN);
