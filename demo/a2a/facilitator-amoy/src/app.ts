@@ -38,6 +38,12 @@ export function createApp(config: Config, logger: Logger): App {
     usdc: config.usdcAddress,
     realSettle: config.realSettle,
     settleTimeoutMs: config.settleTimeoutMs,
+    payers: {
+      minPaymentAmount: config.minPaymentAmount,
+      allowContractPayers: config.allowContractPayers,
+      contractPayerGasLimit: config.contractPayerGasLimit,
+      revertCooldownMs: config.payerRevertCooldownMs,
+    },
   });
   const health = new ChainHealth(client, {
     signers: signers.addresses,

@@ -26,6 +26,10 @@ describe("loadConfig", () => {
         apiKeys: [],
         minSignerBalanceWei: 10_000_000_000_000_000n,
         shutdownGraceMs: 25_000,
+        minPaymentAmount: 1n,
+        allowContractPayers: false,
+        contractPayerGasLimit: 200_000,
+        payerRevertCooldownMs: 3_600_000,
       },
     });
   });
@@ -40,8 +44,16 @@ describe("loadConfig", () => {
       LOG_LEVEL: "warn",
       RPC_TIMEOUT_MS: "2500",
       SETTLE_TIMEOUT_MS: "9000",
+      MIN_PAYMENT_AMOUNT: "1000",
+      ALLOW_CONTRACT_PAYERS: "true",
+      CONTRACT_PAYER_GAS_LIMIT: "150000",
+      PAYER_REVERT_COOLDOWN_SECONDS: "60",
     });
     expect(loaded.ok && loaded.config).toMatchObject({
+      minPaymentAmount: 1000n,
+      allowContractPayers: true,
+      contractPayerGasLimit: 150_000,
+      payerRevertCooldownMs: 60_000,
       usdcAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
       realSettle: true,
       port: 6000,
@@ -68,6 +80,9 @@ describe("loadConfig", () => {
     [{ LOG_LEVEL: "verbose" }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
     [{ RPC_TIMEOUT_MS: "5" }, 'RPC_TIMEOUT_MS must be an integer from 100 to 120000 (got "5")'],
     [{ SETTLE_TIMEOUT_MS: "-1" }, 'SETTLE_TIMEOUT_MS must be an integer from 100 to 600000 (got "-1")'],
+    [{ MIN_PAYMENT_AMOUNT: "0" }, 'MIN_PAYMENT_AMOUNT must be a positive integer amount of the token\'s atomic units (got "0")'],
+    [{ ALLOW_CONTRACT_PAYERS: "maybe" }, 'ALLOW_CONTRACT_PAYERS must be true or false (got "maybe")'],
+    [{ CONTRACT_PAYER_GAS_LIMIT: "1000" }, 'CONTRACT_PAYER_GAS_LIMIT must be an integer from 50000 to 10000000 (got "1000")'],
   ])("rejects %o with one clear line", (override, message) => {
     const loaded = loadConfig({ ...good, ...override });
     expect(loaded.ok).toBe(false);

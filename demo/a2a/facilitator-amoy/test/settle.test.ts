@@ -77,15 +77,24 @@ describe("REAL_SETTLE=false", () => {
 });
 
 describe("concurrency", () => {
-  it("20 concurrent settles of one authorization send exactly one transaction and all report it", async () => {
+  it("20 concurrent settles of one authorization send one transaction, tell one caller 'paid' and every other one where it went", async () => {
     const presented = requirements(usdc(0.01));
     const payload = await signPaymentV2(chain.buyer.account, presented);
     const before = await signerNonce();
     const results = await Promise.all(Array.from({ length: 20 }, () => call(real, "/settle", payload, presented)));
     const hashes = new Set(results.map((r) => r.body.transaction));
-    expect(results.every((r) => r.body.success === true)).toBe(true);
+    expect(results.filter((r) => r.body.success === true)).toHaveLength(1);
+    const others = results.filter((r) => r.body.success !== true);
+    expect(others).toHaveLength(19);
+    for (const other of others) {
+      expect(other.body).toMatchObject({ errorReason: "invalid_exact_evm_nonce_already_used" });
+      expect(String(other.body.errorMessage)).toContain(String(other.body.transaction));
+    }
     expect(hashes.size).toBe(1);
     expect(await signerNonce()).toBe(before + 1);
+    // Later, the same payment again: refused, naming the same transaction.
+    const later = await call(real, "/settle", payload, presented);
+    expect(later.body).toMatchObject({ success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: [...hashes][0] });
   });
 
   it("a concurrent settle of the same authorization under other terms is judged on its own, in either order", async () => {

@@ -23,6 +23,8 @@ export type SendResult =
   | ({ kind: "maybe-sent"; message: string } & Broadcast)
   /** Gas estimation shows the call reverts; nothing was sent. */
   | { kind: "reverts"; message: string }
+  /** The call needs more gas than the caller's cap allows; nothing was sent. */
+  | { kind: "over-gas-limit"; gas: bigint }
   /** The signer cannot pay for gas; nothing was sent. */
   | { kind: "signer-unfunded"; message: string }
   /** The node refused the transaction for another reason; nothing was sent. */
@@ -76,17 +78,21 @@ export class TransactionSender {
     return this.account.address;
   }
 
-  async send(to: Address, data: Hex): Promise<SendResult> {
+  /** `gasLimit`: refuse (send nothing) when the call needs more, and never let it burn more. */
+  async send(to: Address, data: Hex, options: { gasLimit?: bigint } = {}): Promise<SendResult> {
     let gas: bigint;
     let fees: Fees;
     try {
       [gas, fees] = await Promise.all([this.client.estimateGas({ account: this.account.address, to, data }), this.fees.get()]);
     } catch (error) {
       if (isRpcUnavailable(error)) return { kind: "rpc-unavailable", message: describeRpcFailure(error) };
-      if (isInsufficientFunds(error)) return { kind: "signer-unfunded", message: shortMessage(error) };
-      return { kind: "reverts", message: shortMessage(error) };
+      if (isInsufficientFunds(error)) return { kind: "signer-unfunded", message: publicMessage(error) };
+      return { kind: "reverts", message: publicMessage(error) };
     }
-    const request = { to, data, gas: (gas * GAS_HEADROOM_PERCENT) / 100n, ...fees };
+    if (options.gasLimit !== undefined && gas > options.gasLimit) return { kind: "over-gas-limit", gas };
+    const withHeadroom = (gas * GAS_HEADROOM_PERCENT) / 100n;
+    const limit = options.gasLimit !== undefined && withHeadroom > options.gasLimit ? options.gasLimit : withHeadroom;
+    const request = { to, data, gas: limit, ...fees };
     return this.serialized(() => this.broadcast(request));
   }
 
@@ -106,7 +112,7 @@ export class TransactionSender {
         this.nextNonce = nonce + 1;
         return { kind: "sent", hash, from: this.address, nonce };
       } catch (error) {
-        const message = shortMessage(error);
+        const message = nodeText(error);
         if (ALREADY_KNOWN.test(message)) {
           this.nextNonce = nonce + 1;
           return { kind: "sent", hash, from: this.address, nonce };
@@ -117,15 +123,15 @@ export class TransactionSender {
         }
         if (NONCE_CONFLICT.test(message)) {
           this.nextNonce = undefined;
-          lastConflict = message;
+          lastConflict = publicMessage(error);
           // Desynchronize from the replica that just won this nonce, then ask the chain again.
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt + 1, 5)));
           continue;
         }
         // Refused outright: the nonce was not used and stays ours.
         this.nextNonce = nonce;
-        if (isInsufficientFunds(error)) return { kind: "signer-unfunded", message };
-        return { kind: "rejected", message };
+        if (isInsufficientFunds(error)) return { kind: "signer-unfunded", message: publicMessage(error) };
+        return { kind: "rejected", message: publicMessage(error) };
       }
     }
     return { kind: "rejected", message: `nonce conflict persisted after ${MAX_NONCE_ATTEMPTS} attempts: ${lastConflict}` };
@@ -140,13 +146,22 @@ export class TransactionSender {
 
 function isInsufficientFunds(error: unknown): boolean {
   if (error instanceof BaseError && error.walk((e) => e instanceof InsufficientFundsError)) return true;
-  return /insufficient funds/i.test(shortMessage(error));
+  return /insufficient funds/i.test(nodeText(error));
 }
 
-function shortMessage(error: unknown): string {
-  if (error instanceof BaseError) {
-    const details = error.details ? `: ${error.details}` : "";
-    return `${error.shortMessage}${details}`.split("\n")[0]!;
-  }
-  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
+/** Everything the node said, for classifying its answer; never sent to callers. */
+function nodeText(error: unknown): string {
+  if (error instanceof BaseError) return `${error.shortMessage} ${error.details ?? ""}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * What callers may see: viem's one-line summary and the JSON-RPC error code, not the node's own
+ * error body (providers put request ids, internal hosts or quota details there).
+ */
+function publicMessage(error: unknown): string {
+  if (!(error instanceof BaseError)) return "the RPC node refused the request";
+  const rpc = error.walk((e) => typeof (e as { code?: unknown }).code === "number") as { code?: number } | null;
+  const summary = error.shortMessage.split("\n")[0]!.slice(0, 200);
+  return rpc?.code !== undefined ? `${summary} (JSON-RPC error ${rpc.code})` : summary;
 }

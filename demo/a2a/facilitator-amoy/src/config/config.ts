@@ -14,6 +14,10 @@ export const DEFAULT_PORT = 5401;
 export const DEFAULT_MIN_SIGNER_BALANCE_WEI = 10_000_000_000_000_000n;
 /** Kubernetes sends SIGTERM after the pod's preStop (5 s) and SIGKILLs 45 s later (components/deployment.ts); 25 s drains well inside that and inside Kubernetes' default 30 s. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
+/** Gas a contract payer's settlement may use: a FiatToken transfer with an ERC-1271 check takes ~100k. */
+export const DEFAULT_CONTRACT_PAYER_GAS_LIMIT = 200_000;
+/** A payer whose settlement reverted on chain is refused this long. */
+export const DEFAULT_PAYER_REVERT_COOLDOWN_SECONDS = 3_600;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -38,6 +42,14 @@ export interface Config {
   readonly minSignerBalanceWei: bigint;
   /** After SIGTERM: how long in-flight settlements may take before they answer settlement_pending. */
   readonly shutdownGraceMs: number;
+  /** Smallest payment (atomic units) verified or settled; a settlement below it would cost more gas than it moves. */
+  readonly minPaymentAmount: bigint;
+  /** Payers with code (ERC-1271 smart wallets, EIP-7702 accounts); off: refused. */
+  readonly allowContractPayers: boolean;
+  /** Gas cap of one contract payer's settlement. */
+  readonly contractPayerGasLimit: number;
+  /** How long a payer whose settlement reverted on chain is refused. */
+  readonly payerRevertCooldownMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -123,6 +135,17 @@ const schema = z.object({
     .transform((v) => BigInt(v))
     .default(DEFAULT_MIN_SIGNER_BALANCE_WEI.toString()),
   SHUTDOWN_GRACE_MS: integer("SHUTDOWN_GRACE_MS", 0, 600_000).default(String(DEFAULT_SHUTDOWN_GRACE_MS)),
+  MIN_PAYMENT_AMOUNT: z
+    .string()
+    .trim()
+    .refine((v) => /^[1-9]\d{0,76}$/.test(v), (v) => ({
+      message: `MIN_PAYMENT_AMOUNT must be a positive integer amount of the token's atomic units (got "${shown(v)}"), e.g. 1000 for 0.001 USDC; 0 is not allowed: a zero-value settlement only costs gas`,
+    }))
+    .transform((v) => BigInt(v))
+    .default("1"),
+  ALLOW_CONTRACT_PAYERS: boolean("ALLOW_CONTRACT_PAYERS").default("false"),
+  CONTRACT_PAYER_GAS_LIMIT: integer("CONTRACT_PAYER_GAS_LIMIT", 50_000, 10_000_000).default(String(DEFAULT_CONTRACT_PAYER_GAS_LIMIT)),
+  PAYER_REVERT_COOLDOWN_SECONDS: integer("PAYER_REVERT_COOLDOWN_SECONDS", 0, 604_800).default(String(DEFAULT_PAYER_REVERT_COOLDOWN_SECONDS)),
 });
 
 /** Reads and validates the environment. Empty strings count as unset. */
@@ -148,6 +171,10 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       apiKeys: e.FACILITATOR_API_KEYS ?? [],
       minSignerBalanceWei: e.MIN_SIGNER_BALANCE_WEI,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      minPaymentAmount: e.MIN_PAYMENT_AMOUNT,
+      allowContractPayers: e.ALLOW_CONTRACT_PAYERS,
+      contractPayerGasLimit: e.CONTRACT_PAYER_GAS_LIMIT,
+      payerRevertCooldownMs: e.PAYER_REVERT_COOLDOWN_SECONDS * 1000,
     },
   };
 }

@@ -10,7 +10,7 @@ import { authorizationTypes, eip3009ABI } from "@x402/evm";
 import { getAddress, hashTypedData, type Hex } from "viem";
 import type { VerifyProbe } from "../chain/probe.js";
 import { AMOY_CHAIN_ID } from "../config/config.js";
-import type { Payment } from "./payment.js";
+import { requiredAmount, type Payment } from "./payment.js";
 import * as reasons from "./reasons.js";
 import { recoverSigner } from "./signature.js";
 import { transferArgs } from "./transfer.js";
@@ -61,7 +61,7 @@ export async function verifyEoaPayment(payment: Payment, probe: VerifyProbe): Pr
   const now = BigInt(Math.floor(Date.now() / 1000));
   if (BigInt(a.validBefore) < now + BigInt(MIN_VALIDITY_SECONDS)) return invalid(reasons.VALID_BEFORE_EXPIRED);
   if (BigInt(a.validAfter) > now) return invalid(reasons.VALID_AFTER_IN_FUTURE);
-  const amount = request.x402Version === 2 ? request.paymentRequirements.amount : request.paymentRequirements.maxAmountRequired;
+  const amount = requiredAmount(request);
   if (BigInt(a.value) !== BigInt(amount)) {
     return invalid(request.x402Version === 2 ? reasons.AUTHORIZATION_VALUE_MISMATCH : reasons.INVALID_AUTHORIZATION_VALUE);
   }

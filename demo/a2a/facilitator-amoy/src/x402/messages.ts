@@ -1,12 +1,12 @@
 // Human-readable invalidMessage for the reason codes @x402/evm returns without one,
 // so every rejection names the problem (and, where there is one, the fix).
-import type { Payment } from "./payment.js";
+import { requiredAmount, type Payment } from "./payment.js";
 import * as reasons from "./reasons.js";
 
 export function explainReason(reason: string | undefined, payment: Payment): string | undefined {
   const { authorization: a, request } = payment;
   const r = request.paymentRequirements;
-  const amount = request.x402Version === 2 ? request.paymentRequirements.amount : request.paymentRequirements.maxAmountRequired;
+  const amount = requiredAmount(request);
   switch (reason) {
     case reasons.RECIPIENT_MISMATCH:
       return `authorization pays ${a.to}, but the requirements' payTo is ${r.payTo}`;

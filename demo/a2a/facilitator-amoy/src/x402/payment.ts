@@ -1,7 +1,7 @@
 // x402 layer: decides whether a request is for the one payment kind this facilitator handles
 // (scheme "exact", Polygon Amoy, the configured USDC, an EIP-3009 authorization) and extracts it.
 import type { PaymentPayload, PaymentPayloadV1, PaymentRequirements, PaymentRequirementsV1 } from "@x402/core/types";
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { getAddress, isAddress, isAddressEqual, type Address, type Hex } from "viem";
 import * as reasons from "./reasons.js";
 
 export const NETWORK_V2 = "eip155:80002";
@@ -48,10 +48,39 @@ export function routePayment(request: FacilitatorRequest, usdc: Address): Routed
     return reject(reasons.UNSUPPORTED_ASSET, `asset ${paymentRequirements.asset} is not supported; this facilitator settles USDC at ${usdc}`);
   }
   const eip3009 = eip3009Of(paymentPayload.payload);
-  if (!eip3009) {
-    return reject(reasons.UNSUPPORTED_PAYLOAD_TYPE, "payload is not an EIP-3009 authorization ({authorization, signature}); Permit2 and other payload types are not supported");
+  if (!eip3009.ok) {
+    return reject(reasons.UNSUPPORTED_PAYLOAD_TYPE, `${eip3009.problem}; this facilitator settles only an EIP-3009 authorization, {authorization: {${AUTHORIZATION_FIELDS.join(", ")}}, signature}`);
   }
-  return { ok: true, payment: { request, network, asset: usdc, ...eip3009 } };
+  return { ok: true, payment: { request, network, asset: usdc, ...eip3009.value } };
+}
+
+/** The amount the requirements demand, in atomic units (v2 `amount`, v1 `maxAmountRequired`). */
+export function requiredAmount(request: FacilitatorRequest): string {
+  return request.x402Version === 2 ? request.paymentRequirements.amount : request.paymentRequirements.maxAmountRequired;
+}
+
+/**
+ * The authorization against what the requirements demand: the seller, the amount, the asset.
+ * Checked by our code after any verdict, ours or @x402/evm's, so that no path can call a payment
+ * valid whose transfer pays someone else or less.
+ */
+export function termsMismatch(payment: Payment): { reason: string; message: string } | undefined {
+  const { authorization: a, request } = payment;
+  const r = request.paymentRequirements;
+  if (!isAddressEqual(a.to, getAddress(r.payTo))) {
+    return { reason: reasons.RECIPIENT_MISMATCH, message: `authorization pays ${a.to}, but the requirements' payTo is ${getAddress(r.payTo)}` };
+  }
+  const amount = requiredAmount(request);
+  if (BigInt(a.value) !== BigInt(amount)) {
+    return {
+      reason: request.x402Version === 2 ? reasons.AUTHORIZATION_VALUE_MISMATCH : reasons.INVALID_AUTHORIZATION_VALUE,
+      message: `authorization value ${a.value} differs from the required amount ${amount}`,
+    };
+  }
+  if (!isAddressEqual(payment.asset, getAddress(r.asset))) {
+    return { reason: reasons.UNSUPPORTED_ASSET, message: `the payment's token ${payment.asset} is not the required asset ${r.asset}` };
+  }
+  return undefined;
 }
 
 /** Identifies one authorization on chain: the token's authorizationState is keyed by (from, nonce). */
@@ -65,28 +94,49 @@ export function authorizationKey(payment: Payment): string {
  */
 export function settlementTerms(payment: Payment): string {
   const r = payment.request.paymentRequirements;
-  const amount = payment.request.x402Version === 2 ? payment.request.paymentRequirements.amount : payment.request.paymentRequirements.maxAmountRequired;
-  return JSON.stringify([payment.request.x402Version, payment.signature.toLowerCase(), r.payTo.toLowerCase(), amount, r.extra?.name, r.extra?.version]);
+  return JSON.stringify([payment.request.x402Version, payment.signature.toLowerCase(), r.payTo.toLowerCase(), requiredAmount(payment.request), r.extra?.name, r.extra?.version]);
 }
 
-function eip3009Of(payload: Record<string, unknown>): { authorization: Authorization; signature: Hex } | undefined {
+const PAYLOAD_FIELDS = ["authorization", "signature"] as const;
+const AUTHORIZATION_FIELDS = ["from", "to", "value", "validAfter", "validBefore", "nonce"] as const;
+
+/**
+ * Exactly the shape we settle, and nothing beside it: a payload that also carries another part
+ * (a Permit2 authorization, say) could be verified by one reading and settled by another.
+ */
+function eip3009Of(payload: Record<string, unknown>): { ok: true; value: { authorization: Authorization; signature: Hex } } | { ok: false; problem: string } {
+  const extra = unexpectedFields(payload, PAYLOAD_FIELDS, "payload");
   const { authorization, signature } = payload;
-  if (typeof signature !== "string" || typeof authorization !== "object" || authorization === null) return undefined;
+  if (typeof signature !== "string" || typeof authorization !== "object" || authorization === null) {
+    return { ok: false, problem: "payload has no EIP-3009 authorization and signature" + (extra.length ? ` (it carries ${extra.join(", ")})` : "") };
+  }
   const a = authorization as Record<string, unknown>;
-  const fields = ["from", "to", "value", "validAfter", "validBefore", "nonce"] as const;
-  if (!fields.every((f) => typeof a[f] === "string")) return undefined;
-  if (!isAddress(a.from as string, { strict: false }) || !isAddress(a.to as string, { strict: false })) return undefined;
+  const unexpected = [...extra, ...unexpectedFields(a, AUTHORIZATION_FIELDS, "authorization")];
+  if (unexpected.length > 0) return { ok: false, problem: `payload carries fields this facilitator does not settle: ${unexpected.join(", ")}` };
+  if (!AUTHORIZATION_FIELDS.every((f) => typeof a[f] === "string")) return { ok: false, problem: "authorization fields must be strings" };
+  if (!isAddress(a.from as string, { strict: false }) || !isAddress(a.to as string, { strict: false })) {
+    return { ok: false, problem: "authorization.from and authorization.to must be addresses" };
+  }
   return {
-    authorization: {
-      from: getAddress(a.from as string),
-      to: getAddress(a.to as string),
-      value: a.value as string,
-      validAfter: a.validAfter as string,
-      validBefore: a.validBefore as string,
-      nonce: a.nonce as Hex,
+    ok: true,
+    value: {
+      authorization: {
+        from: getAddress(a.from as string),
+        to: getAddress(a.to as string),
+        value: a.value as string,
+        validAfter: a.validAfter as string,
+        validBefore: a.validBefore as string,
+        nonce: a.nonce as Hex,
+      },
+      signature: signature as Hex,
     },
-    signature: signature as Hex,
   };
+}
+
+function unexpectedFields(value: Record<string, unknown>, allowed: readonly string[], path: string): string[] {
+  return Object.keys(value)
+    .filter((key) => !allowed.includes(key))
+    .map((key) => `${path}.${key}`);
 }
 
 function payerOf(payload: Record<string, unknown>): string | undefined {

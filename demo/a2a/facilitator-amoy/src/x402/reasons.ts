@@ -7,6 +7,16 @@ export const UNSUPPORTED_NETWORK = "unsupported_network";
 export const UNSUPPORTED_ASSET = "unsupported_asset";
 export const SIGNER_INSUFFICIENT_FUNDS = "facilitator_signer_insufficient_funds";
 export const TRANSACTION_REJECTED = "transaction_rejected";
+/** Below MIN_PAYMENT_AMOUNT (a zero-value payment is always below). */
+export const AMOUNT_BELOW_MINIMUM = "amount_below_minimum";
+/** The payer has code (a smart wallet) and ALLOW_CONTRACT_PAYERS is off. */
+export const CONTRACT_PAYER_NOT_ALLOWED = "contract_payer_not_allowed";
+/** A contract payer's settlement would need more gas than CONTRACT_PAYER_GAS_LIMIT. */
+export const CONTRACT_PAYER_GAS_LIMIT_EXCEEDED = "contract_payer_gas_limit_exceeded";
+/** An earlier settlement of this payer reverted on chain: refused for PAYER_REVERT_COOLDOWN_SECONDS. */
+export const PAYER_COOLING_DOWN = "payer_cooling_down";
+/** The authorization was used by a transaction this facilitator did not send; `transaction` names it. */
+export const SETTLED_ELSEWHERE = "authorization_settled_elsewhere";
 
 // Same strings as @x402/evm (its constants are not exported).
 export const UNSUPPORTED_PAYLOAD_TYPE = "unsupported_payload_type";
