@@ -10,6 +10,7 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigError, ConfigReader, type RawConfig } from "./config-reader";
 import type { GithubDeliveryArgs } from "./githubDelivery";
 import { polToWei, type AlertThresholds } from "./monitoring-queries";
+import { bucketNamesStack, bucketOfBackendUrl, reachesEveryBucket, stackStateBucketName } from "./state-isolation";
 
 export const CONFIG_NAMESPACE = "facilitator";
 /** Stacks that only promote: they deploy what staging built and never build themselves. */
@@ -372,7 +373,21 @@ function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefine
     }
     return parsed.map(Number);
   };
-  const roles = (key: string, example: string): string[] => r.list(key, { expected: "a list of IAM roles", example, pattern: IAM_ROLE });
+  const roles = (key: string, example: string): string[] => {
+    const spec = { expected: "a list of IAM roles that reach no Cloud Storage bucket", example };
+    const list = r.list(key, { ...spec, pattern: IAM_ROLE });
+    for (const role of list.filter(reachesEveryBucket)) {
+      r.problem(key, spec, `${role} on the CI project reaches every bucket there, other stacks' state included; state access comes from facilitator:ciStateBucket only`);
+    }
+    return list;
+  };
+  const stateBucket = r.optionalString("ciStateBucket", {
+    expected: "the GCS bucket of this stack's Pulumi state",
+    example: `my-pulumi-state-${stack}`,
+    pattern: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/,
+  });
+  const backendUrl = r.optionalString("ciBackendUrl", { expected: "a Pulumi state backend URL", example: `gs://my-pulumi-state-${stack}`, pattern: /^(gs|s3|azblob|https?|file):\/\/\S+$/ });
+  if (stateBucket !== undefined) checkStateIsolation(r, stack, stateBucket, backendUrl);
   return {
     repository: r.string("githubRepository", {
       expected: "the GitHub repository as owner/name",
@@ -399,11 +414,7 @@ function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefine
     }),
     deployerRoles: roles("ciDeployerRoles", "roles/container.developer"),
     previewerRoles: roles("ciPreviewerRoles", "roles/container.viewer"),
-    stateBucket: r.optionalString("ciStateBucket", {
-      expected: "the GCS bucket of the Pulumi state (gs://<bucket>)",
-      example: "my-pulumi-state",
-      pattern: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/,
-    }),
+    ...(stateBucket !== undefined ? { stateBucket } : {}),
     secretsKmsKey: r.optionalString("ciSecretsKmsKey", {
       expected: "the KMS key of the gcpkms:// secrets provider, projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>",
       example: "projects/my-ops/locations/global/keyRings/pulumi/cryptoKeys/staging",
@@ -412,8 +423,37 @@ function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefine
     serviceAccountKey: r.boolean("ciServiceAccountKey", { example: "false" }),
     gkeCluster: r.optionalString("ciGkeCluster", { expected: "a GKE cluster name", example: "facilitator", pattern: DNS_LABEL }),
     gkeLocation: r.optionalString("ciGkeLocation", { expected: "a GKE region or zone", example: "europe-west1", pattern: /^[a-z]+-[a-z]+\d+(-[a-z])?$/ }),
-    backendUrl: r.optionalString("ciBackendUrl", { expected: "a Pulumi state backend URL", example: "gs://my-pulumi-state", pattern: /^(gs|s3|azblob|https?|file):\/\/\S+$/ }),
+    ...(backendUrl !== undefined ? { backendUrl } : {}),
   };
+}
+
+/**
+ * The CI identities get a role on the whole state bucket (components/state-isolation.ts), so the bucket
+ * must hold this stack's state only, and be the one the workflows log in to.
+ */
+function checkStateIsolation(r: ConfigReader, stack: string, bucket: string, backendUrl: string | undefined): void {
+  const own = stackStateBucketName(bucket, stack);
+  const set = `pulumi config set --stack ${stack}`;
+  const move =
+    `gcloud storage buckets create gs://${own} --uniform-bucket-level-access; ` +
+    `move this stack's state there (pulumi stack export, pulumi login gs://${own}, pulumi stack init, pulumi stack import); ` +
+    `${set} facilitator:ciStateBucket ${own}; ${set} facilitator:ciBackendUrl gs://${own}`;
+  if (!bucketNamesStack(bucket, stack)) {
+    r.problem(
+      "ciStateBucket",
+      { expected: `a bucket that holds only stack ${stack}'s state, its name ending in "-${stack}"`, example: own },
+      `got "${bucket}": the CI identities get a role on the whole bucket, so a bucket shared with another stack would let ${stack}'s CI read and write that stack's state`,
+      move,
+    );
+  }
+  const backendBucket = backendUrl === undefined ? undefined : bucketOfBackendUrl(backendUrl);
+  if (backendUrl !== undefined && backendBucket !== bucket) {
+    r.problem(
+      "ciBackendUrl",
+      { expected: `gs://${bucket}, the bucket facilitator:ciStateBucket grants`, example: `gs://${bucket}` },
+      `got "${backendUrl}", so the workflows would keep this stack's state somewhere else than the bucket its CI identities are granted`,
+    );
+  }
 }
 
 function isHttpUrl(value: string): boolean {
