@@ -53,7 +53,7 @@ describe("deploy-on-merge.yml", () => {
 
   it("checks out every tag and the history, without keeping the token in .git", () => {
     const checkout = job.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
-    expect(checkout?.uses).toMatch(/^actions\/checkout@v\d+\.\d+\.\d+$/);
+    expect(checkout?.uses).toMatch(/^actions\/checkout@[0-9a-f]{40}$/); // SHA pin: workflows.test.ts
     expect(checkout?.with).toEqual({ "fetch-depth": 0, "persist-credentials": false });
   });
 
@@ -66,10 +66,10 @@ describe("deploy-on-merge.yml", () => {
     expect((release.jobs.production as unknown as { if: string }).if).toBe("github.ref_type == 'tag'");
   });
 
-  it("pins every action it uses to a full version", () => {
+  it("pins every action it uses to a full commit SHA (the version comment: workflows.test.ts)", () => {
     const uses = job.steps.map((s) => s.uses).filter((u): u is string => u !== undefined);
     expect(uses.length).toBeGreaterThan(0);
-    for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+@v\d+\.\d+\.\d+$/);
+    for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
   });
 });
 

@@ -46,6 +46,8 @@ const action = (name: string): CompositeAction => parse(readFileSync(join(ACTION
 const allSteps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((job) => job.steps);
 const envName = (job: Job): string | undefined => (typeof job.environment === "string" ? job.environment : job.environment?.name);
 const localActionSteps = (job: Job, name: string): Step[] => job.steps.filter((s) => s.uses === `./.github/actions/${name}`);
+/** What the test jobs run to install: both lockfiles, no install scripts (see "install scripts" below). */
+const TEST_INSTALL = "npm ci --ignore-scripts --no-audit --no-fund\nnpm ci --ignore-scripts --no-audit --no-fund --prefix demo/a2a/facilitator-amoy\n";
 
 describe("offline validation", () => {
   it("has exactly the workflows of the design (deploy-on-merge.yml: deployOnMerge.test.ts)", () => {
@@ -74,9 +76,9 @@ describe("ci.yml", () => {
   it("runs on push and pull_request", () => {
     expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
   });
-  it("installs from the lockfile, then runs the README's test command", () => {
+  it("installs from the lockfiles (root, then the service, no install scripts), then runs the README's test command", () => {
     const runs = ci.jobs.test.steps.map((s) => s.run).filter(Boolean);
-    expect(runs).toEqual(["npm ci", "npm test"]);
+    expect(runs).toEqual([TEST_INSTALL, "npm test"]);
   });
   it("has no credentials at all", () => {
     expect(ci.permissions).toEqual({ contents: "read" });
@@ -138,7 +140,7 @@ describe("release.yml", () => {
     expect(release.on).toEqual({ push: { tags: ["v*.*.*"] }, workflow_dispatch: null });
   });
   it("tests first, then staging, then production (which needs staging) in their environments", () => {
-    expect(release.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "npm test"]);
+    expect(release.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual([TEST_INSTALL, "npm test"]);
     expect(release.jobs.staging.needs).toBe("test");
     expect(envName(release.jobs.staging)).toBe("staging");
     expect(release.jobs.production.needs).toBe("staging");
@@ -195,10 +197,20 @@ describe("release.yml", () => {
 });
 
 describe("dependabot.yml", () => {
+  type Update = { "package-ecosystem": string; directory?: string; directories?: string[]; schedule: { interval: string } };
+  const config = parse(readFileSync(join(ROOT, ".github/dependabot.yml"), "utf8")) as { version: number; updates: Update[] };
   it("proposes upgrades of the pinned actions weekly", () => {
-    const config = parse(readFileSync(join(ROOT, ".github/dependabot.yml"), "utf8")) as { version: number; updates: { "package-ecosystem": string; schedule: { interval: string } }[] };
     expect(config.version).toBe(2);
     expect(config.updates).toEqual(expect.arrayContaining([expect.objectContaining({ "package-ecosystem": "github-actions", schedule: { interval: "weekly" } })]));
+  });
+  it("looks at the workflows and at every local composite action's directory", () => {
+    // `/` covers .github/workflows only; an action.yml elsewhere is read only when its directory
+    // is named (dependabot/dependabot-core#6704), so its SHA pins would never be bumped.
+    const actions = config.updates.filter((u) => u["package-ecosystem"] === "github-actions");
+    expect(actions).toHaveLength(1);
+    const dirs = actions[0]!.directories ?? [actions[0]!.directory];
+    const local = readdirSync(ACTIONS).map((dir) => `/.github/actions/${dir}`).sort();
+    expect(dirs).toEqual(["/", ...local]);
   });
 });
 
@@ -236,15 +248,14 @@ describe("least privilege and pinning, in every workflow", () => {
     }
   });
 
-  const pinned = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/;
   const usesOf = [
     ...workflows.flatMap(({ file, wf }) => allSteps(wf).map((s) => ({ file, uses: s.uses }))),
     ...actionFiles.flatMap((file) => (parse(readFileSync(file, "utf8")) as CompositeAction).runs.steps.map((s) => ({ file, uses: s.uses }))),
   ].filter((u): u is { file: string; uses: string } => u.uses !== undefined);
 
-  it("every action is a local action or pinned to a full version tag or commit", () => {
+  it("every action is a local action or pinned to a full commit SHA (details: 'third-party actions pinned by commit SHA')", () => {
     expect(usesOf.length).toBeGreaterThan(10);
-    const unpinned = usesOf.filter(({ uses }) => !uses.startsWith("./.github/actions/") && !pinned.test(uses));
+    const unpinned = usesOf.filter(({ uses }) => !uses.startsWith("./.github/actions/") && !/@[0-9a-f]{40}$/.test(uses));
     expect(unpinned).toEqual([]);
   });
 
@@ -277,5 +288,208 @@ describe("least privilege and pinning, in every workflow", () => {
         if (/\$\{\{[^}]*\b(vars|secrets)\./.test(text)) expect({ file, job: name, environment: envName(job) !== undefined }).toEqual({ file, job: name, environment: true });
       }
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Security review: SHA pins, the Pulumi passphrase's reach, install scripts in CI.
+// ---------------------------------------------------------------------------------------------
+
+const ACTION_FILES_TEXT = [...workflowFiles.map((f) => join(WORKFLOWS, f)), ...actionFiles].map((file) => ({ file, text: readFileSync(file, "utf8") }));
+
+/**
+ * Every `uses:` line of a workflow or action file that is neither a local action nor pinned the
+ * way OpenSSF Scorecard's Pinned-Dependencies check asks: `owner/repo[/path]@<full 40-hex commit
+ * SHA>`, here with the release it stands for as a `# vX.Y.Z` comment (the form Dependabot
+ * rewrites on upgrades). A tag or branch can be moved to other code; a commit cannot.
+ * Source: https://github.com/ossf/scorecard/blob/main/docs/checks.md#pinned-dependencies
+ */
+function unpinnedUses(text: string): string[] {
+  const offenders: string[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^\s*(?:-\s+)?uses:\s*["']?([^\s"'#]+)["']?\s*(#.*)?$/.exec(line);
+    if (!m) continue;
+    const [, ref, comment] = m;
+    if (ref!.startsWith("./")) continue;
+    const sha = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/.test(ref!);
+    const version = /^#\s*v\d+\.\d+\.\d+\s*$/.test(comment ?? "");
+    if (!sha || !version) offenders.push(line.trim());
+  }
+  return offenders;
+}
+
+describe("third-party actions pinned by commit SHA", () => {
+  it.each(ACTION_FILES_TEXT)("$file: every non-local action is owner/repo@<40-hex sha> # vX.Y.Z", ({ text }) => {
+    expect(unpinnedUses(text)).toEqual([]);
+  });
+
+  it("the line check sees every `uses:` the YAML holds (none hidden in flow style)", () => {
+    const parsedCount = [
+      ...workflowFiles.flatMap((f) => allSteps(workflow(f))),
+      ...actionFiles.flatMap((f) => (parse(readFileSync(f, "utf8")) as CompositeAction).runs.steps),
+    ].filter((s) => s.uses !== undefined).length;
+    const lineCount = ACTION_FILES_TEXT.flatMap(({ text }) => text.split("\n")).filter((l) => /^\s*(?:-\s+)?uses:/.test(l)).length;
+    expect(lineCount).toBe(parsedCount);
+  });
+
+  it("rejects tags, branches, short SHAs and SHAs without their version comment", () => {
+    const sha = "11bd71901bbe5b1630ceea73d27597364c9af683";
+    const fixture = [
+      "      - uses: actions/checkout@v4.2.2", // today's form: a movable tag
+      "      - uses: actions/checkout@v4",
+      "      - uses: actions/checkout@main",
+      "      - uses: actions/checkout@11bd719 # v4.2.2",
+      `      - uses: actions/checkout@${sha}`,
+      `      - uses: actions/checkout@${sha} # latest`,
+      `        uses: "google-github-actions/auth@v2.1.10"`,
+      "      - uses: docker://alpine:3.20",
+    ].join("\n");
+    expect(unpinnedUses(fixture)).toHaveLength(8);
+    const accepted = [`      - uses: actions/checkout@${sha} # v4.2.2`, `        uses: github/codeql-action/init@${sha} # v3.28.0`, "      - uses: ./.github/actions/gcp-login"];
+    expect(unpinnedUses(accepted.join("\n"))).toEqual([]);
+  });
+
+  it("one action, one pin: the same SHA and version comment wherever it is used", () => {
+    const pins = new Map<string, Set<string>>();
+    for (const { text } of ACTION_FILES_TEXT) {
+      for (const m of text.matchAll(/uses:\s*([\w.-]+\/[\w.-]+)@([0-9a-f]{40})\s*#\s*(v\S+)/g)) {
+        pins.set(m[1]!, (pins.get(m[1]!) ?? new Set()).add(`${m[2]} ${m[3]}`));
+      }
+    }
+    expect(pins.size).toBeGreaterThanOrEqual(7);
+    for (const [name, refs] of pins) expect({ name, refs: [...refs] }).toEqual({ name, refs: [[...refs][0]] });
+  });
+});
+
+/** A step runs the Pulumi CLI: through pulumi/actions, or a `pulumi` command in its script. */
+const runsPulumi = (s: Step): boolean => (s.uses?.startsWith("pulumi/actions@") ?? false) || /(^|[\s;&|(])pulumi\s+\w/m.test(s.run ?? "");
+/** Credentials (secrets.*, github.token) in an env block that every step of its scope sees. */
+const credentialsIn = (env: Record<string, string> | undefined): string[] =>
+  Object.entries(env ?? {}).filter(([, value]) => /\$\{\{[^}]*\b(secrets\.|github\.token)/.test(String(value))).map(([key]) => key);
+
+/** Where the passphrase or any other credential reaches more than the steps that need it. */
+function overexposedCredentials(wf: Workflow): string[] {
+  const found = credentialsIn(wf.env).map((key) => `workflow env ${key}`);
+  for (const [name, job] of Object.entries(wf.jobs)) {
+    found.push(...credentialsIn(job.env).map((key) => `job ${name} env ${key}`));
+    for (const step of job.steps ?? []) {
+      if (step.env?.["PULUMI_CONFIG_PASSPHRASE"] !== undefined && !runsPulumi(step)) found.push(`job ${name} step ${step.name ?? step.uses ?? step.run} gets PULUMI_CONFIG_PASSPHRASE`);
+    }
+  }
+  return found;
+}
+
+describe("the Pulumi passphrase reaches only the steps that run pulumi", () => {
+  const workflows = workflowFiles.map((file) => ({ file, wf: workflow(file) }));
+
+  it.each(workflows)("$file: no credential in a workflow- or job-level env (install scripts and third-party actions would read it)", ({ wf }) => {
+    expect(overexposedCredentials(wf)).toEqual([]);
+  });
+
+  it("every step that runs pulumi gets the passphrase and the GitHub provider's token in its own env, and nothing else does", () => {
+    const pulumiSteps = workflows.flatMap(({ wf }) => allSteps(wf)).filter(runsPulumi);
+    expect(pulumiSteps).toHaveLength(3);
+    for (const s of pulumiSteps) {
+      expect(s.env).toMatchObject({ PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}", GITHUB_TOKEN: "${{ github.token }}" });
+    }
+    // The secret is named nowhere else: not in a `with:`, a local action or another step.
+    const mentions = ACTION_FILES_TEXT.reduce((n, { text }) => n + (text.match(/secrets\.PULUMI_CONFIG_PASSPHRASE/g) ?? []).length, 0);
+    expect(mentions).toBe(pulumiSteps.length);
+  });
+
+  it("flags today's layout: the passphrase in a job's env", () => {
+    const fixture = parse(`
+on: push
+permissions: { contents: read }
+env:
+  TOKEN: \${{ github.token }}
+jobs:
+  deploy:
+    runs-on: ubuntu-24.04
+    env:
+      PULUMI_BACKEND_URL: \${{ vars.PULUMI_BACKEND_URL }}
+      PULUMI_CONFIG_PASSPHRASE: \${{ secrets.PULUMI_CONFIG_PASSPHRASE }}
+    steps:
+      - run: npm ci
+      - name: not pulumi
+        run: echo hi
+        env:
+          PULUMI_CONFIG_PASSPHRASE: \${{ secrets.PULUMI_CONFIG_PASSPHRASE }}
+      - run: pulumi up --yes --stack staging
+        env:
+          PULUMI_CONFIG_PASSPHRASE: \${{ secrets.PULUMI_CONFIG_PASSPHRASE }}
+`) as Workflow;
+    expect(overexposedCredentials(fixture)).toEqual([
+      "workflow env TOKEN",
+      "job deploy env PULUMI_CONFIG_PASSPHRASE",
+      "job deploy step not pulumi gets PULUMI_CONFIG_PASSPHRASE",
+    ]);
+  });
+});
+
+/** Lines of a script that install packages with lifecycle scripts enabled. */
+function installsWithScripts(script: string): string[] {
+  return script
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /\bnpm\s+(ci|clean-install|install|i|add|update|install-test|it|cit|rebuild)\b/.test(l) && !/\s--ignore-scripts\b/.test(l));
+}
+
+describe("install scripts in CI", () => {
+  const runSteps = [
+    ...workflowFiles.flatMap((file) => Object.entries(workflow(file).jobs).flatMap(([job, j]) => j.steps.map((s) => ({ where: `${file} ${job}`, s })))),
+    ...actionFiles.flatMap((file) => action(file.split("/").slice(-2)[0]!).runs.steps.map((s) => ({ where: file, s }))),
+  ].filter(({ s }) => s.run !== undefined);
+
+  it("no workflow or action installs packages with their install scripts enabled", () => {
+    const offenders = runSteps.flatMap(({ where, s }) => installsWithScripts(s.run!).map((line) => `${where}: ${line}`));
+    expect(offenders).toEqual([]);
+    expect(installsWithScripts("npm ci\nnpm install --prefix demo/a2a/facilitator-amoy\nnpm ci --ignore-scripts\nnpm test")).toEqual([
+      "npm ci",
+      "npm install --prefix demo/a2a/facilitator-amoy",
+    ]);
+  });
+
+  it("the test jobs run the root's postinstall (the service's install) explicitly, with scripts off", () => {
+    // README's `npm ci` keeps working for users: package.json's postinstall still installs the
+    // service. CI skips it with --ignore-scripts, so it runs the same command itself.
+    const postinstall = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["postinstall"]!;
+    expect(postinstall).toMatch(/^npm ci --prefix demo\/a2a\/facilitator-amoy\b/);
+    const serviceLine = TEST_INSTALL.split("\n")[1]!;
+    for (const token of postinstall.split(/\s+/)) expect(serviceLine.split(/\s+/)).toContain(token);
+    expect(serviceLine).toContain("--ignore-scripts");
+    for (const wf of ["ci.yml", "release.yml"]) {
+      expect(workflow(wf).jobs["test"]!.steps.filter((s) => s.run?.includes("npm ci")).map((s) => s.run)).toEqual([TEST_INSTALL]);
+    }
+  });
+
+  it("deploy and preview jobs install the root packages only (no service packages, no scripts)", () => {
+    const deployJobs = workflowFiles.flatMap((f) => Object.values(workflow(f).jobs)).filter((j) => j.steps.some(runsPulumi));
+    expect(deployJobs).toHaveLength(3);
+    for (const job of deployJobs) {
+      expect(job.steps.filter((s) => s.run?.includes("npm ")).map((s) => s.run)).toEqual(["npm ci --ignore-scripts --no-audit --no-fund"]);
+    }
+  });
+
+  it("every dependency with an install script was reviewed for CI (a new one fails here until it is)", () => {
+    // Reviewed (see the comments at the install steps): none is needed on the linux-x64 runners.
+    //  - @pulumi/docker-build, @pulumi/kubernetes: `pulumi plugin install`; the Pulumi CLI installs
+    //    missing providers itself on preview/up (https://www.pulumi.com/docs/iac/concepts/plugins/),
+    //    and the tests run under mocks.
+    //  - protobufjs: postinstall only warns about a version-scheme mismatch.
+    //  - @foundry-rs/anvil: downloads the binary only when the per-platform optional package is
+    //    missing; npm installs @foundry-rs/anvil-linux-amd64 with --ignore-scripts too.
+    //  - esbuild: install.js checks/optimizes the @esbuild/linux-x64 binary the JS API finds anyway.
+    //  - secp256k1: `node-gyp-build || exit 0` finds the shipped linux-x64 prebuild (the service's
+    //    eoaVerify test fails if the native backend does not load).
+    const withScripts = (lockfile: string): string[] => {
+      const lock = JSON.parse(readFileSync(join(ROOT, lockfile), "utf8")) as { packages: Record<string, { hasInstallScript?: boolean }> };
+      return Object.entries(lock.packages)
+        .filter(([path, p]) => path !== "" && p.hasInstallScript)
+        .map(([path]) => path.replace(/^.*node_modules\//, ""))
+        .sort();
+    };
+    expect(withScripts("package-lock.json")).toEqual(["@pulumi/docker-build", "@pulumi/kubernetes", "protobufjs"]);
+    expect(withScripts("demo/a2a/facilitator-amoy/package-lock.json")).toEqual(["@foundry-rs/anvil", "esbuild", "secp256k1"]);
   });
 });
