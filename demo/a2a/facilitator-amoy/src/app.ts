@@ -59,7 +59,10 @@ export function createApp(config: Config, logger: Logger): App {
     },
     () => receipts.pending,
   );
-  const server = buildServer({ facilitator, logger, metrics, health: () => health.check(), lifecycle, apiKeys: config.apiKeys });
+  const server = buildServer({ facilitator, logger, metrics, health: () => health.check(), lifecycle,
+    apiKeys: config.apiKeys,
+    timeouts: { requestMs: config.requestTimeoutMs, settleMs: config.settleTimeoutMs },
+  });
   return { client, facilitator, health, receipts, lifecycle, server };
 }
 

@@ -21,6 +21,7 @@ describe("loadConfig", () => {
         host: "0.0.0.0",
         port: 5401,
         logLevel: "info",
+        requestTimeoutMs: 10_000,
         rpcTimeoutMs: 5_000,
         settleTimeoutMs: 60_000,
         apiKeys: [],

@@ -1,7 +1,7 @@
 // Chain layer: which transaction used an EIP-3009 authorization, and what it moved. EIP-3009 tokens
 // (Circle's FiatToken included) emit AuthorizationUsed(authorizer indexed, nonce indexed) when an
 // authorization is consumed, and AuthorizationCanceled when the payer cancels it instead.
-import { erc20Abi, isAddressEqual, parseAbiItem, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
+import { erc20Abi, getAddress, isAddressEqual, parseAbiItem, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
 import type { AmoyClient } from "./clients.js";
 
 const AUTHORIZATION_USED = parseAbiItem("event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)");
@@ -26,7 +26,7 @@ export async function findAuthorizationUse(client: AmoyClient, token: Address, f
   const hash = logs[0]?.transactionHash;
   if (!hash) return undefined;
   const [receipt, transaction] = await Promise.all([client.getTransactionReceipt({ hash }), client.getTransaction({ hash })]);
-  return { hash, sender: transaction.from, receipt };
+  return { hash, sender: getAddress(transaction.from), receipt };
 }
 
 /** The receipt shows `amount` of `token` moved from `from` to `to` (a Transfer log emitted by the token itself). */

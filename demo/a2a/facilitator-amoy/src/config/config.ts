@@ -32,6 +32,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly logLevel: LogLevel;
+  /** A client must deliver a request's headers and body within this; a stalled upload is cut off. */
+  readonly requestTimeoutMs: number;
   /** Bound on each JSON-RPC request. */
   readonly rpcTimeoutMs: number;
   /** How long /settle waits for the receipt before answering settlement_pending with the hash. */
@@ -119,6 +121,7 @@ const schema = z.object({
       message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got "${shown(v)}")`,
     }))
     .default("info"),
+  REQUEST_TIMEOUT_MS: integer("REQUEST_TIMEOUT_MS", 100, 120_000).default("10000"),
   RPC_TIMEOUT_MS: integer("RPC_TIMEOUT_MS", 100, 120_000).default("5000"),
   SETTLE_TIMEOUT_MS: integer("SETTLE_TIMEOUT_MS", 100, 600_000).default("60000"),
   FACILITATOR_API_KEYS: z
@@ -166,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       host: e.HOST,
       port: e.PORT,
       logLevel: e.LOG_LEVEL as LogLevel,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       rpcTimeoutMs: e.RPC_TIMEOUT_MS,
       settleTimeoutMs: e.SETTLE_TIMEOUT_MS,
       apiKeys: e.FACILITATOR_API_KEYS ?? [],

@@ -36,10 +36,29 @@ export interface ServerOptions {
   readonly lifecycle: Lifecycle;
   /** Bearer tokens for /verify and /settle; empty: open. */
   readonly apiKeys: readonly string[];
+  /** `requestMs`: to receive a request's headers and body; `settleMs`: the longest /settle waits for a receipt. */
+  readonly timeouts: { readonly requestMs: number; readonly settleMs: number };
 }
 
-export function buildServer({ facilitator, logger, metrics, health, lifecycle, apiKeys }: ServerOptions): FastifyInstance {
+/**
+ * Node checks request deadlines on a timer (connectionsCheckingInterval, default 30 s); a quarter of
+ * the request timeout keeps the cut-off near the deadline.
+ * https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener
+ */
+const DEADLINE_CHECKS_PER_TIMEOUT = 4;
+
+export function buildServer({ facilitator, logger, metrics, health, lifecycle, apiKeys, timeouts }: ServerOptions): FastifyInstance {
   const app = Fastify({
+    // Fastify disables Node's request deadline by default (requestTimeout 0): a client that stalls its
+    // body would hold a socket forever. Headers and body must arrive within requestMs; an idle socket
+    // is closed after the longest answer we may owe it (a /settle waiting for its receipt) plus requestMs.
+    // https://fastify.dev/docs/latest/Reference/Server/#requesttimeout
+    http: {
+      headersTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: Math.max(25, Math.floor(timeouts.requestMs / DEADLINE_CHECKS_PER_TIMEOUT)),
+    },
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.settleMs + timeouts.requestMs,
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,

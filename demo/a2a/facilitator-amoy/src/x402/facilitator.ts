@@ -391,7 +391,14 @@ export class Facilitator {
         payer,
       };
     }
-    return libraryVerify(payment, probe);
+    try {
+      return await libraryVerify(payment, probe);
+    } catch (error) {
+      if (probe.rpcFailure || isRpcUnavailable(error)) throw error;
+      // The library throws on signatures it cannot parse (e.g. a short blob ending in ERC-6492's magic suffix).
+      const why = cleanMessage(error instanceof Error ? error.message : String(error)) ?? "unparseable";
+      return { isValid: false, invalidReason: reasons.INVALID_SIGNATURE, invalidMessage: `the signature cannot be read (${why})`, payer };
+    }
   }
 
   private async diagnose(payment: Payment, revert: string | undefined): Promise<Outcome<VerifyResponse>> {
