@@ -3,7 +3,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FACILITATOR_PORT } from "./config";
+import { DNS_EGRESS_PEERS, DNS_PORTS, rpcEgressPeers } from "./egress";
 import { plainEnv, secretEnv, type FacilitatorEnvArgs } from "./facilitatorEnv";
+
+export { DNS_EGRESS_PEERS, RESERVED_RANGES, rpcEgressPeers } from "./egress";
 
 export interface FacilitatorDeploymentArgs extends FacilitatorEnvArgs {
   namespace: string;
@@ -29,16 +32,6 @@ const RUN_AS = 65532; // the distroless "nonroot" user the image runs as
 // 45 s leaves margin before SIGKILL.
 const PRE_STOP_SECONDS = 5;
 export const TERMINATION_GRACE_SECONDS = 45;
-
-/** Cluster-internal and metadata ranges, excluded from "anywhere" egress. */
-const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
-
-/** Egress peers for the RPC: a catch-all CIDR never includes private or metadata-server addresses. */
-export function rpcEgressPeers(cidrs: readonly string[]): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
-  return [...cidrs].sort().map((cidr) => ({
-    ipBlock: cidr === "0.0.0.0/0" ? { cidr, except: PRIVATE_RANGES } : { cidr },
-  }));
-}
 
 export class FacilitatorDeployment extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
@@ -198,8 +191,10 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
                   },
                 ],
           egress: [
-            // DNS to any address: kube-dns, or NodeLocal DNSCache on a link-local address.
-            { ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
+            // DNS to the cluster's resolvers only (kube-dns, NodeLocal DNSCache, Cloud DNS; see
+            // components/egress.ts), never port 53 anywhere: that would be an open channel out.
+            { to: [...DNS_EGRESS_PEERS], ports: [...DNS_PORTS] },
+            // The RPC, both address families, without cluster-internal or metadata ranges.
             { to: rpcEgressPeers(args.rpcEgressCidrs), ports: [{ port: args.rpcPort, protocol: "TCP" }] },
           ],
         },

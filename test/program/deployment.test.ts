@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../components/config";
-import { FacilitatorDeployment, TERMINATION_GRACE_SECONDS, rpcEgressPeers, type FacilitatorDeploymentArgs } from "../../components/deployment";
+import { DNS_EGRESS_PEERS, FacilitatorDeployment, TERMINATION_GRACE_SECONDS, rpcEgressPeers, type FacilitatorDeploymentArgs } from "../../components/deployment";
 import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_POOL, FAKE_RPC_URL, fakeDigest } from "../support/fakes";
 import type { RecordedResource } from "../support/mocks";
 import { runProgram, type ProgramRun } from "../support/program";
@@ -216,7 +216,8 @@ describe("FacilitatorDeployment", () => {
         },
       ],
       egress: [
-        { ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
+        // the cluster's resolvers only (networkPolicy.test.ts)
+        { to: DNS_EGRESS_PEERS, ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
         { to: rpcEgressPeers(["0.0.0.0/0"]), ports: [{ port: 443, protocol: "TCP" }] },
       ],
     });
@@ -227,9 +228,10 @@ describe("FacilitatorDeployment", () => {
     expect(at(np.inputs, "spec", "ingress")).toEqual([]);
   });
 
-  it("RPC egress to 'anywhere' never includes cluster-internal or metadata-server addresses", () => {
+  it("RPC egress to 'anywhere' never includes cluster-internal or metadata-server addresses, in either family", () => {
     expect(rpcEgressPeers(["0.0.0.0/0"])).toEqual([
       { ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"] } },
+      { ipBlock: { cidr: "::/0", except: ["fc00::/7", "fe80::/10"] } },
     ]);
     expect(rpcEgressPeers(["203.0.113.0/24", "198.51.100.7/32"])).toEqual([{ ipBlock: { cidr: "198.51.100.7/32" } }, { ipBlock: { cidr: "203.0.113.0/24" } }]);
   });
