@@ -406,6 +406,8 @@ function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefine
     reviewPreviews: r.boolean("githubReviewPreviews", { example: "true" }),
     deployBranches: r.list("githubDeployBranches", { expected: "a list of branch name patterns", example: "main", pattern: REF_PATTERN }),
     deployTags: r.list("githubDeployTags", { expected: "a list of tag name patterns", example: "v*.*.*", pattern: REF_PATTERN }),
+    ownsReleaseTagRulesets:
+      r.string("githubReleaseTagsOwner", { expected: "the name of the one stack that provisions the release-tag rulesets", example: "prod", pattern: /^[A-Za-z0-9._-]+$/ }) === stack,
     ciProject: r.string("ciProject", { expected: "the GCP project id of the CI identity", example: `x402-facilitator-${stack}`, pattern: GCP_PROJECT }),
     poolId: r.string("ciPoolId", {
       expected: "a workload identity pool id (4-32 of a-z, 0-9, '-', not starting with gcp-)",

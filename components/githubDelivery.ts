@@ -2,6 +2,7 @@ import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { CiIdentity } from "./ciIdentity";
 import { GithubEnvironment } from "./githubEnvironment";
+import { RELEASE_TAG_PATTERN, ReleaseTagRulesets } from "./releaseTags";
 
 export interface GithubDeliveryArgs {
   /** Pulumi stack name; names the CI service accounts (`ci-deploy-<stack>`, `ci-preview-<stack>`). */
@@ -19,6 +20,11 @@ export interface GithubDeliveryArgs {
   /** Refs that may deploy: branch and tag patterns. Both empty: any ref. */
   deployBranches: string[];
   deployTags: string[];
+  /**
+   * Whether this stack provisions the repository's release-tag rulesets. The repository is shared
+   * by every stack, so exactly one owns them (facilitator:githubReleaseTagsOwner).
+   */
+  ownsReleaseTagRulesets: boolean;
   /** GCP project of the workload identity pool and the CI service accounts. */
   ciProject: string;
   poolId: string;
@@ -53,7 +59,8 @@ export function sharedVariables(args: GithubDeliveryArgs, provider: pulumi.Input
 /**
  * Delivery of one stack through GitHub Actions: its keyless CI identity (deployer + read-only
  * previewer) and the two GitHub environments whose jobs may use them, with the variables the
- * workflows read. Production-grade protection comes from the args: reviewers, tag-only refs.
+ * workflows read. Production-grade protection comes from the args: reviewers, tag-only refs, and
+ * on the owning stack the release-tag rulesets.
  */
 export class GithubDelivery extends pulumi.ComponentResource {
   public readonly workloadIdentityProvider: pulumi.Output<string>;
@@ -136,6 +143,14 @@ export class GithubDelivery extends pulumi.ComponentResource {
       },
       { parent: this, providers: [provider] },
     );
+
+    if (args.ownsReleaseTagRulesets) {
+      new ReleaseTagRulesets(
+        `${name}-release-tags`,
+        { repository: repositoryName, tagPatterns: [RELEASE_TAG_PATTERN, ...args.deployTags] },
+        { parent: this, providers: [provider] },
+      );
+    }
 
     this.workloadIdentityProvider = ci.workloadIdentityProvider;
     this.deployerMember = ci.deployerMember;

@@ -3,10 +3,11 @@
 import * as github from "@pulumi/github";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { Unwrap } from "@pulumi/pulumi";
-import { resourcesOfType, type ResourceClass } from "./resources";
+import { resourcesOfType, stackOfUrn, type ResourceClass } from "./resources";
 
 type Environment = Unwrap<github.RepositoryEnvironmentArgs>;
 type DeploymentPolicy = Unwrap<github.RepositoryEnvironmentDeploymentPolicyArgs>;
+type Ruleset = Unwrap<github.RepositoryRulesetArgs>;
 
 /** GitHub environment names treated as production. */
 export const PRODUCTION_ENVIRONMENTS = ["production", "prod"];
@@ -69,6 +70,91 @@ export const githubSecretsOnEnvironments: ResourceValidationPolicy = {
     for (const [kind, scope] of sharedSecrets) {
       if (args.isType(kind)) {
         reportViolation(`Actions secret "${secretName}" is ${scope} secret, readable by every workflow: make it an ActionsEnvironmentSecret of the environment that needs it.`);
+      }
+    }
+  },
+};
+
+/** The stack that owns the release-tag rulesets unless the pack's config says otherwise (= facilitator:githubReleaseTagsOwner). */
+export const DEFAULT_RELEASE_TAGS_OWNER = "prod";
+/** The tags scripts/release.sh pushes; always protected, with every tag pattern an environment admits. */
+export const RELEASE_TAG_PATTERN = "v*.*.*";
+/** RepositoryRole bypass ids of the maintain (2) and admin (5) base roles (terraform-provider-github, repository_ruleset docs). */
+const MAINTAINER_ROLE_IDS: readonly number[] = [2, 5];
+
+/** Whether a ruleset's ref condition takes in `ref` (exact, `~ALL`, or every tag), and no exclude takes it out. */
+function targets(ruleset: Ruleset, ref: string): boolean {
+  const everyTag = (pattern: string) => pattern === ref || ["~ALL", "refs/tags/*", "refs/tags/**", "**/*", "**"].includes(pattern);
+  const { includes = [], excludes = [] } = ruleset.conditions?.refName ?? {};
+  return ruleset.target === "tag" && includes.some(everyTag) && !excludes.some(everyTag);
+}
+
+const onlyMaintainersBypass = (ruleset: Ruleset) =>
+  (ruleset.bypassActors ?? []).every((a) => a.actorType === "RepositoryRole" && a.actorId !== undefined && MAINTAINER_ROLE_IDS.includes(a.actorId));
+const nobodyBypasses = (ruleset: Ruleset) => (ruleset.bypassActors ?? []).length === 0;
+
+/**
+ * What the rulesets leave open on these tag patterns, as "what (fix)" lines. Rules of every ruleset
+ * on a ref apply together and bypass is per ruleset ("About rule layering", GitHub docs), so one
+ * active ruleset with the rule and the right bypass list is enough, and others cannot widen it.
+ */
+export function releaseTagProtectionProblems(rulesets: Ruleset[], tagPatterns: string[]): string[] {
+  const problems: string[] = [];
+  for (const pattern of [...new Set(tagPatterns)].sort()) {
+    const ref = `refs/tags/${pattern}`;
+    const active = rulesets.filter((r) => r.enforcement === "active" && targets(r, ref));
+    if (!active.some((r) => r.rules.creation === true && onlyMaintainersBypass(r))) {
+      problems.push(`let anyone with write access create ${pattern} tags (add an active tag ruleset on ${ref} with rules.creation and only RepositoryRole ${MAINTAINER_ROLE_IDS.join("/")} as bypass actors)`);
+    }
+    for (const [rule, verb] of [["update", "move"], ["deletion", "delete"]] as const) {
+      if (!active.some((r) => r.rules[rule] === true && nobodyBypasses(r))) {
+        problems.push(`let someone ${verb} ${pattern} tags (add an active tag ruleset on ${ref} with rules.${rule} and no bypass actors)`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Release tags are what production deploys, so who may create, move or delete them is part of the
+ * production gate. The repository is shared by every stack: exactly one stack provisions the rulesets
+ * (two would fight over them), and every other stack leaves them alone.
+ */
+export const releaseTagsProtected: StackValidationPolicy = {
+  name: "release-tags-protected",
+  description: "The stack that owns the release tags protects them with tag rulesets (only maintainers and admins create them, nobody moves or deletes them); no other stack provisions rulesets on them.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  configSchema: {
+    properties: {
+      releaseTagsOwner: { type: "string", default: DEFAULT_RELEASE_TAGS_OWNER, description: "The stack that provisions the release-tag rulesets (= facilitator:githubReleaseTagsOwner)." },
+    },
+  },
+  validateStack: (args, reportViolation) => {
+    const environments = resourcesOfType<Environment>(args.resources, github.RepositoryEnvironment);
+    const rulesets = resourcesOfType<Ruleset>(args.resources, github.RepositoryRuleset);
+    const anchor = environments[0] ?? rulesets[0];
+    if (anchor === undefined) return; // the stack manages no GitHub settings
+    const stack = stackOfUrn(anchor.resource.urn);
+    const owner = args.getConfig<{ releaseTagsOwner?: string }>().releaseTagsOwner ?? DEFAULT_RELEASE_TAGS_OWNER;
+
+    const policies = resourcesOfType<DeploymentPolicy>(args.resources, github.RepositoryEnvironmentDeploymentPolicy).map((p) => p.props);
+    const repositories = [...new Set([...environments, ...rulesets].map((r) => r.props.repository))].sort();
+    for (const repository of repositories) {
+      const patterns = [RELEASE_TAG_PATTERN, ...policies.filter((p) => p.repository === repository && p.tagPattern).map((p) => p.tagPattern!)];
+      const own = rulesets.filter((r) => r.props.repository === repository);
+      if (stack !== owner) {
+        for (const { resource, props } of own.filter((r) => patterns.some((p) => targets(r.props, `refs/tags/${p}`)))) {
+          reportViolation(
+            `Stack ${stack} provisions tag ruleset "${props.name}" on the release tags of ${repository}, which stack ${owner} owns (facilitator:githubReleaseTagsOwner): two stacks would fight over them. Remove it from ${stack}.`,
+            resource.urn,
+          );
+        }
+        continue;
+      }
+      const urn = (environments.find((e) => e.props.repository === repository) ?? own[0])?.resource.urn;
+      for (const problem of releaseTagProtectionProblems(own.map((r) => r.props), patterns)) {
+        reportViolation(`Stack ${stack} owns the release tags of ${repository}, but its rulesets ${problem}.`, urn);
       }
     }
   },

@@ -3,7 +3,7 @@
 // the policy server; `pack.ts` hands the same array to `new PolicyPack`.
 import type { Policies } from "@pulumi/policy";
 import { prodAvailability } from "./availability";
-import { githubSecretsOnEnvironments, productionEnvironmentProtected } from "./github";
+import { githubSecretsOnEnvironments, productionEnvironmentProtected, releaseTagsProtected } from "./github";
 import { wifAttributeCondition } from "./identity";
 import { imagesByDigest } from "./images";
 import { dockerContainerHardening, podHardening } from "./podSecurity";
@@ -18,6 +18,7 @@ export const policies: Policies = [
   dockerContainerHardening,
   registryImmutableTags,
   productionEnvironmentProtected,
+  releaseTagsProtected,
   githubSecretsOnEnvironments,
   wifAttributeCondition,
   prodAvailability,

@@ -56,7 +56,10 @@ function typed(resource: ResourceUnderTest) {
   return { isType, asType };
 }
 
-function resourceArgs(resource: ResourceUnderTest): ResourceValidationArgs {
+/** Policy config as `--policy-pack-config` gives it: policy name → its properties. */
+export type PolicyPackConfig = Readonly<Record<string, Record<string, unknown>>>;
+
+function resourceArgs(resource: ResourceUnderTest, config: Record<string, unknown>): ResourceValidationArgs {
   const { isType, asType } = typed(resource);
   return {
     ...resource,
@@ -64,12 +67,12 @@ function resourceArgs(resource: ResourceUnderTest): ResourceValidationArgs {
     stackTags: new Map(),
     isType,
     asType: asType as ResourceValidationArgs["asType"],
-    getConfig: <T extends object>() => ({}) as T,
+    getConfig: <T extends object>() => config as T,
     notApplicable,
   };
 }
 
-function stackArgs(resources: ResourceUnderTest[]): StackValidationArgs {
+function stackArgs(resources: ResourceUnderTest[], config: Record<string, unknown>): StackValidationArgs {
   const policyResources: PolicyResource[] = resources.map((resource) => {
     const { isType, asType } = typed(resource);
     return {
@@ -81,7 +84,7 @@ function stackArgs(resources: ResourceUnderTest[]): StackValidationArgs {
       asType: asType as PolicyResource["asType"],
     };
   });
-  return { resources: policyResources, stackTags: new Map(), getConfig: <T extends object>() => ({}) as T, notApplicable };
+  return { resources: policyResources, stackTags: new Map(), getConfig: <T extends object>() => config as T, notApplicable };
 }
 
 /** Runs a validation, treating "not applicable" as no finding (any other error propagates). */
@@ -93,24 +96,28 @@ async function run(validation: () => Promise<void> | void): Promise<void> {
   }
 }
 
-/** Every violation the given policies report for these resources (resource and stack policies). */
-export async function runPolicies(policies: Policies, resources: ResourceUnderTest[]): Promise<Violation[]> {
+/**
+ * Every violation the given policies report for these resources (resource and stack policies).
+ * `config` is the pack's config; like the policy server, a policy without any sees `{}`.
+ */
+export async function runPolicies(policies: Policies, resources: ResourceUnderTest[], config: PolicyPackConfig = {}): Promise<Violation[]> {
   const violations: Violation[] = [];
   for (const policy of policies) {
     if (policy.enforcementLevel === "disabled") continue;
+    const own = config[policy.name] ?? {};
     const reporter =
       (defaultUrn: string): ReportViolation =>
       (message, urn) =>
         violations.push({ policy: policy.name, message, urn: urn ?? defaultUrn });
     if ("validateStack" in policy) {
-      const args = stackArgs(resources);
+      const args = stackArgs(resources, own);
       await run(() => policy.validateStack(args, reporter("")));
       continue;
     }
     const validations: ResourceValidation[] = [policy.validateResource ?? []].flat();
     for (const resource of resources) {
       for (const validate of validations) {
-        const args = resourceArgs(resource);
+        const args = resourceArgs(resource, own);
         await run(() => validate(args, reporter(resource.urn)));
       }
     }

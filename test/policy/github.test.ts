@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { githubSecretsOnEnvironments, productionEnvironmentProtected } from "../../policy/github";
+import { githubSecretsOnEnvironments, productionEnvironmentProtected, releaseTagsProtected } from "../../policy/github";
 import { runPolicies } from "../../policy/run";
 import { resource } from "./fixtures";
 
@@ -77,5 +77,89 @@ describe("github-secrets-on-environments", () => {
       expect.stringMatching(/"DEPLOY_KEY" is a repository secret/),
       expect.stringMatching(/"DEPLOY_KEY" is an organization secret/),
     ]);
+  });
+});
+
+describe("release-tags-protected", () => {
+  // Rules and bypass semantics: GitHub REST "Create a repository ruleset" (creation/update/deletion:
+  // "Only allow users with bypass permission to …") and "About rule layering" (rules of all rulesets
+  // on a ref are aggregated, bypass is per ruleset):
+  // https://docs.github.com/en/rest/repos/rules#create-a-repository-ruleset
+  // https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/about-rulesets#about-rule-layering
+  // RepositoryRole ids maintain 2 / write 4 / admin 5: integrations/terraform-provider-github,
+  // website/docs/r/repository_ruleset.html.markdown ("base repository roles and their associated IDs").
+  const RULESET = "github:index/repositoryRuleset:RepositoryRuleset";
+  const MAINTAIN = { actorId: 2, actorType: "RepositoryRole", bypassMode: "always" };
+  const ADMIN = { actorId: 5, actorType: "RepositoryRole", bypassMode: "always" };
+  const WRITE = { actorId: 4, actorType: "RepositoryRole", bypassMode: "always" };
+  const ruleset = (name: string, props: Record<string, unknown>, stack = "prod") =>
+    resource(RULESET, name, {
+      name,
+      repository: REPO,
+      target: "tag",
+      enforcement: "active",
+      conditions: { refName: { includes: ["refs/tags/v*.*.*"], excludes: [] } },
+      ...props,
+    }, stack);
+  const create = (props: Record<string, unknown> = {}, stack?: string) => ruleset("release-tags-create", { bypassActors: [MAINTAIN, ADMIN], rules: { creation: true }, ...props }, stack);
+  const immutable = (props: Record<string, unknown> = {}, stack?: string) => ruleset("release-tags-immutable", { rules: { update: true, deletion: true, nonFastForward: true }, ...props }, stack);
+  const stagingEnvironment = resource("github:index/repositoryEnvironment:RepositoryEnvironment", "staging", { repository: REPO, environment: "staging" }, "staging");
+
+  async function releaseProblems(resources: ReturnType<typeof resource>[], config = {}): Promise<string[]> {
+    return (await runPolicies([releaseTagsProtected], resources, config)).map((v) => v.message);
+  }
+
+  it("passes the owner with a creation ruleset for maintainers/admins and an immutability ruleset nobody bypasses", async () => {
+    expect(await releaseProblems([environment(), tagsOnly, create(), immutable()])).toEqual([]);
+    // one ruleset carrying both would need bypass for creation and none for update: only two rulesets do both
+    expect(await releaseProblems([environment(), create({ rules: { creation: true, update: true, deletion: true } })])).toEqual([
+      expect.stringMatching(/let someone move v\*\.\*\.\* tags/),
+      expect.stringMatching(/let someone delete v\*\.\*\.\* tags/),
+    ]);
+  });
+
+  it("refuses the owner stack without rulesets, naming the fix", async () => {
+    expect(await releaseProblems([environment(), tagsOnly])).toEqual([
+      'Stack prod owns the release tags of x402-facilitator, but its rulesets let anyone with write access create v*.*.* tags (add an active tag ruleset on refs/tags/v*.*.* with rules.creation and only RepositoryRole 2/5 as bypass actors).',
+      'Stack prod owns the release tags of x402-facilitator, but its rulesets let someone move v*.*.* tags (add an active tag ruleset on refs/tags/v*.*.* with rules.update and no bypass actors).',
+      'Stack prod owns the release tags of x402-facilitator, but its rulesets let someone delete v*.*.* tags (add an active tag ruleset on refs/tags/v*.*.* with rules.deletion and no bypass actors).',
+    ]);
+  });
+
+  it("refuses bypass for update/deletion, a write-role creator, a disabled ruleset and a missed pattern", async () => {
+    expect(await releaseProblems([environment(), create(), immutable({ bypassActors: [ADMIN] })])).toEqual([
+      expect.stringMatching(/let someone move/),
+      expect.stringMatching(/let someone delete/),
+    ]);
+    expect(await releaseProblems([environment(), create({ bypassActors: [MAINTAIN, ADMIN, WRITE] }), immutable()])).toEqual([expect.stringMatching(/let anyone with write access create/)]);
+    expect(await releaseProblems([environment(), create({ enforcement: "disabled" }), immutable({ enforcement: "evaluate" })])).toHaveLength(3);
+    expect(await releaseProblems([environment(), create({ conditions: { refName: { includes: ["refs/tags/*"], excludes: ["refs/tags/v*.*.*"] } } }), immutable()])).toEqual([
+      expect.stringMatching(/create v\*\.\*\.\* tags/),
+    ]);
+    // every tag pattern production admits is protected, not only v*.*.*
+    expect(await releaseProblems([environment(), deploymentPolicy({ tagPattern: "release-*" }), create(), immutable()])).toEqual([
+      expect.stringMatching(/create release-\* tags/),
+      expect.stringMatching(/move release-\* tags/),
+      expect.stringMatching(/delete release-\* tags/),
+    ]);
+    // a ruleset on every tag covers the release tags too
+    const everyTag = { conditions: { refName: { includes: ["~ALL"], excludes: [] } } };
+    expect(await releaseProblems([environment(), create(everyTag), immutable(everyTag)])).toEqual([]);
+  });
+
+  it("leaves a stack that does not own the tags alone, and refuses it provisioning rulesets on them", async () => {
+    expect(await releaseProblems([stagingEnvironment])).toEqual([]);
+    const violations = await runPolicies([releaseTagsProtected], [stagingEnvironment, create({}, "staging"), immutable({}, "staging")]);
+    expect(violations.map((v) => [v.urn, v.message])).toEqual([
+      [expect.stringContaining("RepositoryRuleset::release-tags-create"), expect.stringMatching(/^Stack staging provisions tag ruleset "release-tags-create" on the release tags of x402-facilitator, which stack prod owns .*two stacks would fight/)],
+      [expect.stringContaining("RepositoryRuleset::release-tags-immutable"), expect.stringMatching(/"release-tags-immutable"/)],
+    ]);
+  });
+
+  it("takes the owner from the pack's config (releaseTagsOwner), and ignores stacks without GitHub settings", async () => {
+    const config = { "release-tags-protected": { releaseTagsOwner: "staging" } };
+    expect(await releaseProblems([stagingEnvironment], config)).toHaveLength(3);
+    expect(await releaseProblems([environment(), tagsOnly], config)).toEqual([]);
+    expect(await releaseProblems([resource("kubernetes:core/v1:Service", "facilitator", {})])).toEqual([]);
   });
 });

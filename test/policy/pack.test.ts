@@ -20,6 +20,7 @@ describe("policy pack", () => {
       "docker-container-hardening",
       "registry-immutable-tags",
       "production-environment-protected",
+      "release-tags-protected",
       "github-secrets-on-environments",
       "wif-attribute-condition",
       "prod-availability",
