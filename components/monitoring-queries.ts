@@ -1,5 +1,5 @@
 // Pure parts of monitoring: the metric names the facilitator exports (the contract with the
-// service, see /work/notes/metrics-contract.md), the PromQL of each alert and the dashboard JSON.
+// service: its src/metrics/metrics.ts), the PromQL of each alert and the dashboard JSON.
 // No resources here, so all of it is unit-tested without mocks.
 
 /** Prometheus metric names and label values exported by the facilitator on :5401/metrics. */
@@ -15,8 +15,10 @@ export const METRICS = {
   settlementsInFlight: "facilitator_settlements_in_flight",
   /** gauge {signer} — the signer's native (POL) balance in wei. */
   signerBalance: "facilitator_signer_balance_wei",
-  /** gauge — 1 when /readyz would answer 200 (RPC reachable, chain id right, signer funded), else 0. */
+  /** gauge — 1 when /readyz answers 200 (the process is started and not draining), else 0. */
   ready: "facilitator_ready",
+  /** gauge — 1 when what every replica shares is healthy (RPC reachable, chain id right, signers funded; GET /status), else 0. */
+  dependenciesHealthy: "facilitator_dependencies_healthy",
 } as const;
 
 /**
@@ -107,7 +109,19 @@ export function alertRules({ namespace, podSelector, replicas }: Workload, t: Al
       duration: "300s",
       runbook:
         `Fewer than ${replicas} pod(s) in namespace \`${namespace}\` have reported ready for 5 minutes.\n\n` +
-        `/readyz fails when the RPC is unreachable, the chain id is wrong or the signer is unfunded: \`kubectl describe pods ${pods}\` shows which.`,
+        `Readiness is the process only (started, not draining): pods are crashing, pending or failing to start. \`kubectl describe pods ${pods}\` shows why.`,
+    },
+    {
+      id: "dependencies",
+      title: "The RPC or the signers' funds are unhealthy",
+      severity: "CRITICAL",
+      // Every replica shares the RPC and the signers, so this is one alert, not one per pod; no scrape counts as unhealthy.
+      query: `(min(${METRICS.dependenciesHealthy}${ns}) or vector(0)) < 1`,
+      duration: "180s",
+      runbook:
+        `The facilitator in namespace \`${namespace}\` reports an unhealthy dependency for 3 minutes: the Polygon Amoy RPC does not answer, serves another chain, or a signer is below its minimum balance. ` +
+        "Pods stay ready and answer 503 with Retry-After meanwhile.\n\n" +
+        `\`kubectl port-forward -n ${namespace} deploy/facilitator 5401\`, then \`curl localhost:5401/status\` names each problem and its fix.`,
     },
     {
       id: "signer-balance",
@@ -117,9 +131,13 @@ export function alertRules({ namespace, podSelector, replicas }: Workload, t: Al
       duration: "300s",
       runbook:
         `The facilitator signer in namespace \`${namespace}\` holds less than ${t.minSignerBalancePol} POL for gas.\n\n` +
-        "Fund the signer address (the `signer` label) before settlements start failing; /readyz turns unready when it is empty.",
+        "Fund the signer address (the `signer` label) before settlements start failing; below the service's own minimum the dependencies alert fires too.",
     },
   ];
+}
+
+function nonZero<K extends string>(key: K, value: number): Partial<Record<K, number>> {
+  return value === 0 ? {} : ({ [key]: value } as Record<K, number>);
 }
 
 /** JSON with object keys sorted at every level, so equal content is byte-identical (no preview diff). */
@@ -181,16 +199,21 @@ export function dashboardJson(stack: string, namespace: string, t: AlertThreshol
       threshold: { value: Number(t.minSignerBalancePol), label: "alert threshold" },
     },
     {
-      title: "Ready pods",
+      title: "Ready pods and healthy dependencies",
       yLabel: "pods",
-      series: [{ query: `sum(${METRICS.ready}${ns})`, legend: "ready" }],
+      series: [
+        { query: `sum(${METRICS.ready}${ns})`, legend: "ready" },
+        { query: `min(${METRICS.dependenciesHealthy}${ns})`, legend: "dependencies healthy" },
+      ],
     },
   ];
   const width = 24;
   const height = 16;
   const tiles = charts.map((chart, i) => ({
-    xPos: (i % 2) * width,
-    yPos: Math.floor(i / 2) * height,
+    // Cloud Monitoring returns a dashboard without zero-valued fields (proto3 JSON), so a tile sent
+    // with xPos: 0 reads back without it and every preview shows a diff: send only what it returns.
+    ...nonZero("xPos", (i % 2) * width),
+    ...nonZero("yPos", Math.floor(i / 2) * height),
     width,
     height,
     widget: {

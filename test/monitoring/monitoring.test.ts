@@ -90,12 +90,13 @@ describe("Monitoring", () => {
     });
   });
 
-  it("creates the four alert policies with PromQL conditions, thresholds and the configured channels", () => {
+  it("creates the five alert policies with PromQL conditions, thresholds and the configured channels", () => {
     const alerts = ofType("gcp:monitoring/alertPolicy:AlertPolicy");
     expect(alerts.map((a) => a.name)).toEqual([
       "monitoring-http-5xx-ratio",
       "monitoring-settle-failures",
       "monitoring-readiness",
+      "monitoring-dependencies",
       "monitoring-signer-balance",
     ]);
     for (const alert of alerts) {
@@ -108,8 +109,9 @@ describe("Monitoring", () => {
     expect(query(0)).toMatch(/> 0\.02$/);
     expect(query(1)).toMatch(/outcome="failure".*> 5$/);
     expect(query(2)).toMatch(/< 2$/);
-    expect(query(3)).toMatch(/< 1500000000000000000$/);
-    expect(alerts.map((a) => a.inputs.severity)).toEqual(["ERROR", "ERROR", "CRITICAL", "WARNING"]);
+    expect(query(3)).toMatch(/^\(min\(facilitator_dependencies_healthy\{namespace="facilitator-prod"\}\) or vector\(0\)\) < 1$/);
+    expect(query(4)).toMatch(/< 1500000000000000000$/);
+    expect(alerts.map((a) => a.inputs.severity)).toEqual(["ERROR", "ERROR", "CRITICAL", "CRITICAL", "WARNING"]);
     expect(alerts[0]?.inputs.displayName).toBe("Facilitator prod: 5xx responses above 2%");
   });
 
@@ -124,7 +126,7 @@ describe("Monitoring", () => {
 
   it("exports the dashboard id and the alert policy names", () => {
     expect(outputs.dashboardId).toBe("monitoring-dashboard-id");
-    expect(outputs.alertPolicyNames).toHaveLength(4);
+    expect(outputs.alertPolicyNames).toHaveLength(5);
     expect(outputs.alertPolicyNames[0]).toBe("projects/x402-facilitator-prod/alertPolicies/monitoring-http-5xx-ratio");
   });
 });

@@ -38,7 +38,7 @@ describe.each(MONITORED_STACKS)("monitoring of stack %s", (stack) => {
   it("alerts the stack's channels with its own thresholds", async () => {
     const result = await run(stack);
     const alerts = result.ofType(ALERT);
-    expect(alerts).toHaveLength(4);
+    expect(alerts).toHaveLength(5);
     const channels = JSON.parse(at(stack, "monitoringNotificationChannels")) as string[];
     expect(channels.length).toBeGreaterThan(0);
     for (const alert of alerts) {
@@ -79,7 +79,7 @@ describe("monitoring config", () => {
       /facilitator:monitoringMinSignerBalance: expected more POL than the readiness floor facilitator:minSignerBalanceWei \(1000000000000000000 wei\); got 1, so the low-balance warning would only come after the pods turn unready/,
     );
     const above = await run("prod", { minSignerBalanceWei: "10000000000000000" });
-    expect(above.ofType(ALERT)).toHaveLength(4);
+    expect(above.ofType(ALERT)).toHaveLength(5);
   });
 
   it("refuses a malformed threshold, naming the key and the fix", async () => {

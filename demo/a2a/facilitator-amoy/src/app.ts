@@ -29,7 +29,7 @@ export interface App {
 
 export function createApp(config: Config, logger: Logger): App {
   const client = createAmoyClient(config);
-  const signers = new SignerPool(client, config.privateKeys.map((key) => privateKeyToAccount(key)));
+  const signers = new SignerPool(client, config.privateKeys.map((key) => privateKeyToAccount(key)), config.minPriorityFeeWei);
   const receipts = new ReceiptWatcher(client, RECEIPT_POLL_MS);
   const facilitator = new Facilitator({
     client,
@@ -53,10 +53,8 @@ export function createApp(config: Config, logger: Logger): App {
   });
   const lifecycle: Lifecycle = { draining: false };
   const metrics = new Metrics(
-    async () => {
-      const report = await health.check();
-      return { ready: report.ready && !lifecycle.draining, balances: report.balances };
-    },
+    () => health.check(),
+    () => !lifecycle.draining,
     () => receipts.pending,
   );
   const server = buildServer({ facilitator, logger, metrics, health: () => health.check(), lifecycle,

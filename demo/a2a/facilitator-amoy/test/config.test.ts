@@ -26,6 +26,7 @@ describe("loadConfig", () => {
         settleTimeoutMs: 60_000,
         apiKeys: [],
         minSignerBalanceWei: 10_000_000_000_000_000n,
+        minPriorityFeeWei: 25_000_000_000n,
         shutdownGraceMs: 25_000,
         minPaymentAmount: 1n,
         allowContractPayers: false,
@@ -49,12 +50,16 @@ describe("loadConfig", () => {
       ALLOW_CONTRACT_PAYERS: "true",
       CONTRACT_PAYER_GAS_LIMIT: "150000",
       PAYER_REVERT_COOLDOWN_SECONDS: "60",
+      MIN_PRIORITY_FEE_GWEI: "30.5",
+      REQUEST_TIMEOUT_MS: "2000",
     });
     expect(loaded.ok && loaded.config).toMatchObject({
       minPaymentAmount: 1000n,
       allowContractPayers: true,
       contractPayerGasLimit: 150_000,
       payerRevertCooldownMs: 60_000,
+      minPriorityFeeWei: 30_500_000_000n,
+      requestTimeoutMs: 2_000,
       usdcAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
       realSettle: true,
       port: 6000,
@@ -83,6 +88,8 @@ describe("loadConfig", () => {
     [{ SETTLE_TIMEOUT_MS: "-1" }, 'SETTLE_TIMEOUT_MS must be an integer from 100 to 600000 (got "-1")'],
     [{ MIN_PAYMENT_AMOUNT: "0" }, 'MIN_PAYMENT_AMOUNT must be a positive integer amount of the token\'s atomic units (got "0")'],
     [{ ALLOW_CONTRACT_PAYERS: "maybe" }, 'ALLOW_CONTRACT_PAYERS must be true or false (got "maybe")'],
+    [{ MIN_PRIORITY_FEE_GWEI: "-1" }, 'MIN_PRIORITY_FEE_GWEI must be a non-negative number of gwei with at most 9 decimals (got "-1")'],
+    [{ REQUEST_TIMEOUT_MS: "50" }, 'REQUEST_TIMEOUT_MS must be an integer from 100 to 120000 (got "50")'],
     [{ CONTRACT_PAYER_GAS_LIMIT: "1000" }, 'CONTRACT_PAYER_GAS_LIMIT must be an integer from 50000 to 10000000 (got "1000")'],
   ])("rejects %o with one clear line", (override, message) => {
     const loaded = loadConfig({ ...good, ...override });

@@ -35,6 +35,11 @@ async function status(url: string): Promise<number> {
   return (await fetch(url, { signal: AbortSignal.timeout(10_000) })).status;
 }
 
+/** GET /status's verdict on the shared dependencies (RPC, chain id, signer funds). */
+async function dependencies(url: string): Promise<string> {
+  return ((await (await fetch(`${url}/status`)).json()) as { dependencies: string }).dependencies;
+}
+
 async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -56,7 +61,8 @@ describe("RPC killed mid-run and restarted", () => {
     await p.setMode("down");
     const refused = await settleConcurrently([s.url], duringOutage); // arrive while the RPC is down
     await sleep(2_300);
-    expect(await status(`${s.url}/readyz`)).toBe(503);
+    expect(await dependencies(s.url)).toBe("unhealthy");
+    expect(await status(`${s.url}/readyz`)).toBe(200); // every replica shares the RPC: readiness stays with the process
     expect(await status(`${s.url}/healthz`)).toBe(200);
     await p.setMode("up");
     const first = [...(await running), ...refused];
@@ -75,7 +81,7 @@ describe("RPC killed mid-run and restarted", () => {
     expect((await compareWithChain(c, first)).mismatches).toEqual([]);
 
     // Resource servers retry what did not settle: every payment ends settled, each by one transaction.
-    await waitFor(async () => (await status(`${s.url}/readyz`)) === 200, 10_000);
+    await waitFor(async () => (await dependencies(s.url)) === "healthy", 10_000);
     let open = first.filter((a) => a.body.success !== true).map((a) => a.payment);
     for (let round = 0; round < 5 && open.length > 0; round++) {
       const retried = await settleConcurrently([s.url], open);
@@ -90,7 +96,7 @@ describe("RPC killed mid-run and restarted", () => {
 });
 
 describe("RPC hanging", () => {
-  it("/verify and /settle answer 503 with Retry-After within a bounded time; /readyz goes red; then all recovers", async () => {
+  it("/verify and /settle answer 503 with Retry-After within a bounded time; /status names the RPC; then all recovers", async () => {
     const c = (chain = await startTestChain());
     const p = (proxy = await startRpcProxy(c.anvil.url));
     const s = (service = await startFacilitator({ env: c.facilitatorEnv({ AMOY_RPC_URL: p.url, RPC_TIMEOUT_MS: "1000" }) }));
@@ -103,41 +109,43 @@ describe("RPC hanging", () => {
       const value = await work;
       return { value, ms: Date.now() - started };
     };
-    const [verifyTimed, settleTimed, readyzTimed] = await Promise.all([
+    const [verifyTimed, settleTimed, statusTimed] = await Promise.all([
       timed(fetch(`${s.url}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(facilitatorBody(payment!.payload, payment!.requirements)) })),
       timed(settleConcurrently([s.url], [payment!])),
-      timed(fetch(`${s.url}/readyz`)),
+      timed(fetch(`${s.url}/status`)),
     ]);
-    const [verify, settle, readyz] = [verifyTimed.value, settleTimed.value, readyzTimed.value];
+    const [verify, settle, statusPage] = [verifyTimed.value, settleTimed.value, statusTimed.value];
     answers.push(...settle);
     expect(verifyTimed.ms).toBeLessThan(2 * 1_000 + 1_500);
     expect(settleTimed.ms).toBeLessThan(4 * 1_000 + 1_500);
-    expect(readyzTimed.ms).toBeLessThan(2_000 + 1_000);
+    expect(statusTimed.ms).toBeLessThan(2_000 + 1_000);
     expect(verify.status).toBe(503);
     expect(verify.headers.get("retry-after")).toBe("2");
     expect(settle[0]).toMatchObject({ status: 503, body: { error: "rpc_unavailable" } });
-    expect(readyz.status).toBe(503);
+    expect(((await statusPage.json()) as { dependencies: string }).dependencies).toBe("unhealthy");
+    expect(await status(`${s.url}/readyz`)).toBe(200);
 
     await p.setMode("up");
-    await waitFor(async () => (await status(`${s.url}/readyz`)) === 200, 10_000);
+    await waitFor(async () => (await dependencies(s.url)) === "healthy", 10_000);
     const retried = await settleConcurrently([s.url], [payment!]);
     answers.push(...retried);
     expect(retried[0]!.body).toMatchObject({ success: true });
   });
 
-  it("an RPC that is down at start-up: the process serves with /readyz red, and becomes ready when the RPC answers", async () => {
+  it("an RPC that is down at start-up: the process serves (ready, /status unhealthy), and settles once the RPC answers", async () => {
     const c = (chain = await startTestChain());
     const p = (proxy = await startRpcProxy(c.anvil.url));
     await p.setMode("down");
     const s = (service = await startFacilitator({ env: c.facilitatorEnv({ AMOY_RPC_URL: p.url, RPC_TIMEOUT_MS: "500" }) }));
     expect(s.output()).toContain("RPC not answering at start-up");
-    expect(await status(`${s.url}/readyz`)).toBe(503);
+    expect(await status(`${s.url}/readyz`)).toBe(200);
+    expect(await dependencies(s.url)).toBe("unhealthy");
     const [payment] = await signPayments(c, 1, AMOUNT);
     const down = await settleConcurrently([s.url], [payment!]);
     answers.push(...down);
     expect(down[0]!.status).toBe(503);
     await p.setMode("up");
-    await waitFor(async () => (await status(`${s.url}/readyz`)) === 200, 10_000);
+    await waitFor(async () => (await dependencies(s.url)) === "healthy", 10_000);
     const up = await settleConcurrently([s.url], [payment!]);
     answers.push(...up);
     expect(up[0]!.body).toMatchObject({ success: true });

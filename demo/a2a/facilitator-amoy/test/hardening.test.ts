@@ -127,7 +127,7 @@ describe("bodies built to break parsers", () => {
 describe("the RPC provider's error bodies stay with us", () => {
   it("a node's refusal reaches the caller as a summary and a JSON-RPC code, without the provider's own text", async () => {
     const leaky = "upstream node-7.internal.provider.example rejected: quota key sk_live_0123 exhausted";
-    proxy.refuse((call) => (call.method === "eth_sendRawTransaction" ? { code: -32000, message: leaky } : undefined));
+    proxy.override((call) => (call.method === "eth_sendRawTransaction" ? { error: { code: -32000, message: leaky } } : undefined));
     try {
       const presented = requirements();
       const settle = await service.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(await signPaymentV2(chain.buyer.account, presented), presented) });
@@ -137,7 +137,7 @@ describe("the RPC provider's error bodies stay with us", () => {
       expect(settle.body).not.toContain("internal.provider.example");
       expect(settle.body).not.toContain("sk_live");
     } finally {
-      proxy.refuse(undefined);
+      proxy.override(undefined);
     }
   });
 });

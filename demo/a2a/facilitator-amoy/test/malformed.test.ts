@@ -90,7 +90,7 @@ it("answers unknown routes with 404 naming the routes it serves", async () => {
   for (const [method, url] of [["GET", "/nope"], ["GET", "/verify"], ["DELETE", "/settle"], ["POST", "/supported"]] as const) {
     const response = await service.server.inject({ method, url });
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({ error: "not_found", message: expect.stringContaining("GET /supported, GET /healthz, GET /readyz, GET /metrics, POST /verify, POST /settle") });
+    expect(response.json()).toEqual({ error: "not_found", message: expect.stringContaining("GET /supported, GET /healthz, GET /readyz, GET /status, GET /metrics, POST /verify, POST /settle") });
   }
 });
 

@@ -1,4 +1,4 @@
-// Operations: /readyz (RPC, chain id, signer funds; cached), /metrics (the names monitoring relies
+// Operations: /readyz (this process), /status (RPC, chain id, signer funds; cached), /metrics (the names monitoring relies
 // on), and API keys (a 401 costs no RPC call; probes and metrics stay open).
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,51 +44,64 @@ async function paymentBody(amount = usdc(0.01)) {
   return { requirements, payment: await signPaymentV2(chain.buyer.account, requirements) };
 }
 
-describe("/readyz", () => {
-  it("is ready when the RPC answers, the chain is Amoy and the signer is funded, and names its signer balances", async () => {
+describe("/readyz and /status", () => {
+  it("/status names the dependencies' health and each signer's balance", async () => {
     const s = service();
-    const ready = await get(s, "/readyz");
-    expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.body)).toEqual({ status: "ready", problems: [], signerBalancesWei: { [chain.facilitator.account.address]: expect.stringMatching(/^\d+$/) } });
+    const status = await get(s, "/status");
+    expect(status.status).toBe(200);
+    expect(JSON.parse(status.body)).toEqual({
+      dependencies: "healthy",
+      draining: false,
+      problems: [],
+      signerBalancesWei: { [chain.facilitator.account.address]: expect.stringMatching(/^\d+$/) },
+    });
+    expect(JSON.parse((await get(s, "/readyz")).body)).toEqual({ status: "ready" });
   });
 
-  it("answers from a cache: 50 concurrent probes cost one round of RPC reads", async () => {
+  it("/status answers from a cache: 50 concurrent requests cost one round of RPC reads; /readyz costs none", async () => {
     const s = service();
     const before = proxy.totalCalls();
-    const answers = await Promise.all(Array.from({ length: 50 }, () => get(s, "/readyz")));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => get(s, "/status")));
     expect(answers.every((a) => a.status === 200)).toBe(true);
     expect(proxy.totalCalls() - before).toBe(2); // eth_chainId + one eth_getBalance
+    await Promise.all(Array.from({ length: 50 }, () => get(s, "/readyz")));
+    expect(proxy.totalCalls() - before).toBe(2);
   });
 
-  it("is red while a signer holds less than MIN_SIGNER_BALANCE_WEI (REAL_SETTLE=true only), naming the signer", async () => {
+  it("an underfunded signer is a dependency problem (REAL_SETTLE=true only), named on /status and in the metric; the pod stays ready", async () => {
     const poor = devAccount(6); // anvil dev key #6 (public test key)
     await chain.anvil.rpc("anvil_setBalance", [poor.account.address, "0x3e8"]); // 1000 wei
     const pool = { FACILITATOR_PRIVATE_KEYS: `${chain.facilitator.privateKey},${poor.privateKey}` };
     const real = service({ ...pool, FACILITATOR_PRIVATE_KEY: "" });
-    const red = await get(real, "/readyz");
-    expect(red.status).toBe(503);
-    expect(JSON.parse(red.body)).toMatchObject({ status: "not_ready", problems: [expect.stringContaining(`signer ${poor.account.address} holds 1000 wei, below MIN_SIGNER_BALANCE_WEI`)] });
-    expect((await get(service({ ...pool, FACILITATOR_PRIVATE_KEY: "", MIN_SIGNER_BALANCE_WEI: "1000" }), "/readyz")).status).toBe(200);
-    expect((await get(service({ ...pool, FACILITATOR_PRIVATE_KEY: "", REAL_SETTLE: "false" }), "/readyz")).status).toBe(200);
+    expect((await get(real, "/readyz")).status).toBe(200);
+    const status = JSON.parse((await get(real, "/status")).body);
+    expect(status).toMatchObject({ dependencies: "unhealthy", problems: [expect.stringContaining(`signer ${poor.account.address} holds 1000 wei, below MIN_SIGNER_BALANCE_WEI`)] });
+    const healthy = async (env: Record<string, string>) => JSON.parse((await get(service(env), "/status")).body).dependencies;
+    expect(await healthy({ ...pool, FACILITATOR_PRIVATE_KEY: "", MIN_SIGNER_BALANCE_WEI: "1000" })).toBe("healthy");
+    expect(await healthy({ ...pool, FACILITATOR_PRIVATE_KEY: "", REAL_SETTLE: "false" })).toBe("healthy");
     const metrics = (await get(real, "/metrics")).body;
-    expect(metrics).toContain("facilitator_ready 0");
+    expect(metrics).toContain("facilitator_dependencies_healthy 0");
+    expect(metrics).toContain("facilitator_ready 1");
     expect(metrics).toContain(`facilitator_signer_balance_wei{signer="${poor.account.address}"} 1000`);
   });
 
-  it("is red when the RPC does not answer, and green again when it does, with no restart", async () => {
+  it("an RPC outage leaves the pod ready (clients get our 503 with Retry-After, not connection errors) and shows on /status until it recovers", async () => {
     const s = service({ RPC_TIMEOUT_MS: "500" });
-    expect((await get(s, "/readyz")).status).toBe(200);
     await proxy.setMode("down");
     try {
       await new Promise((r) => setTimeout(r, 2_100)); // past the cached answer
-      const red = await get(s, "/readyz");
-      expect(red.status).toBe(503);
-      expect(JSON.parse(red.body).problems).toEqual([expect.stringContaining("the Polygon Amoy RPC is unavailable")]);
+      expect((await get(s, "/readyz")).status).toBe(200);
+      const status = JSON.parse((await get(s, "/status")).body);
+      expect(status).toMatchObject({ dependencies: "unhealthy", problems: [expect.stringContaining("the Polygon Amoy RPC is unavailable")] });
+      const { requirements, payment } = await paymentBody();
+      const verify = await s.server.inject({ method: "POST", url: "/verify", payload: facilitatorBody(payment, requirements) });
+      expect(verify.statusCode).toBe(503);
+      expect(verify.headers["retry-after"]).toBe("2");
     } finally {
       await proxy.setMode("up");
     }
     await new Promise((r) => setTimeout(r, 2_100));
-    expect((await get(s, "/readyz")).status).toBe(200);
+    expect(JSON.parse((await get(s, "/status")).body).dependencies).toBe("healthy");
   });
 });
 
@@ -120,6 +133,7 @@ describe("/metrics", () => {
     expect(text).toContain("facilitator_settlements_in_flight 0");
     expect(text).toMatch(new RegExp(`facilitator_signer_balance_wei\\{signer="${chain.facilitator.account.address}"\\} \\d`));
     expect(text).toContain("facilitator_ready 1");
+    expect(text).toContain("facilitator_dependencies_healthy 1");
     expect(text).toContain("process_cpu_seconds_total");
     expect(text).not.toContain("namespace=");
   });

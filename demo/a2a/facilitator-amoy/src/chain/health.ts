@@ -1,6 +1,8 @@
-// Chain layer: is this process able to serve? The RPC answers, it is Polygon Amoy, and (when
-// settling for real) every signer can pay gas. Cached for a few seconds and shared by concurrent
-// callers, so probes and scrapes never turn into a request storm against the RPC.
+// Chain layer: are the dependencies every replica shares healthy? The RPC answers, it is Polygon
+// Amoy, and (when settling for real) every signer can pay gas. Reported on GET /status and as a
+// metric for alerts, never as readiness: every replica shares them, so a red readiness would take
+// all pods out of the Service at once. Cached for a few seconds and shared by concurrent callers,
+// so scrapes never turn into a request storm against the RPC.
 import type { Address } from "viem";
 import { AMOY_CHAIN_ID } from "../config/config.js";
 import type { AmoyClient } from "./clients.js";
@@ -12,8 +14,8 @@ export interface SignerBalance {
 }
 
 export interface HealthReport {
-  readonly ready: boolean;
-  /** One line per reason the process is not ready, naming the fix. */
+  readonly healthy: boolean;
+  /** One line per unhealthy dependency, naming the fix. */
   readonly problems: string[];
   /** Empty when the RPC did not answer. */
   readonly balances: SignerBalance[];
@@ -25,7 +27,7 @@ export interface HealthOptions {
   readonly minBalanceWei: bigint | undefined;
   /** How long one report is reused. */
   readonly ttlMs: number;
-  /** Bound on one check, so a hanging RPC makes /readyz red promptly instead of hanging the probe. */
+  /** Bound on one check, so a hanging RPC is reported promptly instead of hanging the caller. */
   readonly timeoutMs: number;
 }
 
@@ -66,9 +68,9 @@ export class ChainHealth {
           if (wei < min) problems.push(`signer ${signer} holds ${wei} wei, below MIN_SIGNER_BALANCE_WEI ${min}: fund it with POL for gas`);
         }
       }
-      return { ready: problems.length === 0, problems, balances };
+      return { healthy: problems.length === 0, problems, balances };
     } catch (error) {
-      return { ready: false, problems: [`the Polygon Amoy RPC is unavailable (${describeRpcFailure(error)})`], balances: [] };
+      return { healthy: false, problems: [`the Polygon Amoy RPC is unavailable (${describeRpcFailure(error)})`], balances: [] };
     } finally {
       clearTimeout(timer);
     }

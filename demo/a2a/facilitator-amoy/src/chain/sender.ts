@@ -7,6 +7,7 @@
 // which costs one eth_sendRawTransaction round trip per transaction.
 import { BaseError, InsufficientFundsError, keccak256, type Address, type Hex, type PrivateKeyAccount } from "viem";
 import type { AmoyClient } from "./clients.js";
+import { minimumTipDemanded, type FeeCache, type Fees } from "./fees.js";
 import { describeRpcFailure, isRpcUnavailable } from "./rpcErrors.js";
 
 /** Identifies a broadcast transaction: its hash, and the signer nonce it occupies. */
@@ -35,34 +36,10 @@ export type SendResult =
 const GAS_HEADROOM_PERCENT = 120n;
 // Replicas sharing a key race for each nonce; under load one replica can lose several rounds in a row.
 const MAX_NONCE_ATTEMPTS = 40;
-// Fees change once per block (Amoy: ~2 s); one lookup per second serves every concurrent settlement.
-const FEES_TTL_MS = 1_000;
 // Another sender (a replica sharing the key) took our nonce, or our view is stale.
 const NONCE_CONFLICT = /nonce too low|nonce has already been used|replacement transaction underpriced|replacement fee too low|invalid nonce|nonce too high/i;
 // The node already has exactly these bytes: our earlier attempt arrived.
 const ALREADY_KNOWN = /already known|known transaction|already imported/i;
-
-type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
-
-/** EIP-1559 fees, looked up at most once per FEES_TTL_MS (a failed lookup is not cached). */
-export class FeeCache {
-  private cached: { at: number; fees: Promise<Fees> } | undefined;
-
-  constructor(private readonly client: AmoyClient) {}
-
-  get(): Promise<Fees> {
-    const now = Date.now();
-    if (!this.cached || now - this.cached.at > FEES_TTL_MS) {
-      const fees = this.client.estimateFeesPerGas();
-      const entry = { at: now, fees };
-      this.cached = entry;
-      fees.catch(() => {
-        if (this.cached === entry) this.cached = undefined;
-      });
-    }
-    return this.cached.fees;
-  }
-}
 
 export class TransactionSender {
   private nextNonce: number | undefined;
@@ -92,13 +69,14 @@ export class TransactionSender {
     if (options.gasLimit !== undefined && gas > options.gasLimit) return { kind: "over-gas-limit", gas };
     const withHeadroom = (gas * GAS_HEADROOM_PERCENT) / 100n;
     const limit = options.gasLimit !== undefined && withHeadroom > options.gasLimit ? options.gasLimit : withHeadroom;
-    const request = { to, data, gas: limit, ...fees };
-    return this.serialized(() => this.broadcast(request));
+    return this.serialized(() => this.broadcast({ to, data, gas: limit }, fees));
   }
 
-  private async broadcast(request: { to: Address; data: Hex; gas: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<SendResult> {
+  private async broadcast(call: { to: Address; data: Hex; gas: bigint }, initialFees: Fees): Promise<SendResult> {
     let lastConflict = "";
+    let fees = initialFees;
     for (let attempt = 0; attempt < MAX_NONCE_ATTEMPTS; attempt++) {
+      const request = { ...call, ...fees };
       let nonce: number;
       try {
         nonce = this.nextNonce ?? (await this.client.getTransactionCount({ address: this.account.address, blockTag: "pending" }));
@@ -120,6 +98,13 @@ export class TransactionSender {
         if (isRpcUnavailable(error)) {
           this.nextNonce = undefined; // unknown whether the nonce was used: ask the chain next time
           return { kind: "maybe-sent", hash, from: this.address, nonce, message: describeRpcFailure(error) };
+        }
+        const demanded = minimumTipDemanded(message);
+        if (demanded !== undefined && demanded > fees.maxPriorityFeePerGas) {
+          // The node's tip floor is above ours (Polygon PoS: PIP-35): learn it, re-sign the same nonce with it.
+          this.nextNonce = nonce;
+          fees = this.fees.raiseFloor(demanded, fees);
+          continue;
         }
         if (NONCE_CONFLICT.test(message)) {
           this.nextNonce = undefined;

@@ -2,15 +2,17 @@
 // each key with its own nonce sequence, so settlements broadcast in parallel instead of in one queue.
 import type { Address, PrivateKeyAccount } from "viem";
 import type { AmoyClient } from "./clients.js";
-import { FeeCache, TransactionSender } from "./sender.js";
+import { FeeCache } from "./fees.js";
+import { TransactionSender } from "./sender.js";
 
 export class SignerPool {
   readonly senders: readonly TransactionSender[];
   private next = 0;
 
-  constructor(client: AmoyClient, accounts: readonly PrivateKeyAccount[]) {
+  /** `minPriorityFeeWei`: the chain's tip floor (see fees.ts). */
+  constructor(client: AmoyClient, accounts: readonly PrivateKeyAccount[], minPriorityFeeWei: bigint) {
     if (accounts.length === 0) throw new Error("SignerPool needs at least one account");
-    const fees = new FeeCache(client);
+    const fees = new FeeCache(client, minPriorityFeeWei);
     this.senders = accounts.map((account) => new TransactionSender(client, account, fees));
   }
 

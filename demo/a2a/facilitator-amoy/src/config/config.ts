@@ -2,7 +2,7 @@
 // Every problem becomes one line that names the variable and the fix; the private key's value is
 // never part of any message (and neither is the RPC URL's path/query, which often holds an API token).
 import { z } from "zod";
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { getAddress, isAddress, parseGwei, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 /** Polygon Amoy, the only chain this facilitator settles on. */
@@ -14,6 +14,8 @@ export const DEFAULT_PORT = 5401;
 export const DEFAULT_MIN_SIGNER_BALANCE_WEI = 10_000_000_000_000_000n;
 /** Kubernetes sends SIGTERM after the pod's preStop (5 s) and SIGKILLs 45 s later (components/deployment.ts); 25 s drains well inside that and inside Kubernetes' default 30 s. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
+/** Polygon PoS nodes refuse a priority fee below 25 gwei (PIP-35; chain/fees.ts). */
+export const DEFAULT_MIN_PRIORITY_FEE_GWEI = 25;
 /** Gas a contract payer's settlement may use: a FiatToken transfer with an ERC-1271 check takes ~100k. */
 export const DEFAULT_CONTRACT_PAYER_GAS_LIMIT = 200_000;
 /** A payer whose settlement reverted on chain is refused this long. */
@@ -34,6 +36,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** A client must deliver a request's headers and body within this; a stalled upload is cut off. */
   readonly requestTimeoutMs: number;
+  /** Settlements never offer a smaller priority fee (Polygon PoS refuses below 25 gwei, PIP-35). */
+  readonly minPriorityFeeWei: bigint;
   /** Bound on each JSON-RPC request. */
   readonly rpcTimeoutMs: number;
   /** How long /settle waits for the receipt before answering settlement_pending with the hash. */
@@ -123,6 +127,14 @@ const schema = z.object({
     .default("info"),
   REQUEST_TIMEOUT_MS: integer("REQUEST_TIMEOUT_MS", 100, 120_000).default("10000"),
   RPC_TIMEOUT_MS: integer("RPC_TIMEOUT_MS", 100, 120_000).default("5000"),
+  MIN_PRIORITY_FEE_GWEI: z
+    .string()
+    .trim()
+    .refine((v) => /^\d{1,6}(\.\d{1,9})?$/.test(v), (v) => ({
+      message: `MIN_PRIORITY_FEE_GWEI must be a non-negative number of gwei with at most 9 decimals (got "${shown(v)}"); Polygon Amoy refuses tips below 25`,
+    }))
+    .transform((v) => parseGwei(v))
+    .default(String(DEFAULT_MIN_PRIORITY_FEE_GWEI)),
   SETTLE_TIMEOUT_MS: integer("SETTLE_TIMEOUT_MS", 100, 600_000).default("60000"),
   FACILITATOR_API_KEYS: z
     .string()
@@ -170,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       port: e.PORT,
       logLevel: e.LOG_LEVEL as LogLevel,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      minPriorityFeeWei: e.MIN_PRIORITY_FEE_GWEI,
       rpcTimeoutMs: e.RPC_TIMEOUT_MS,
       settleTimeoutMs: e.SETTLE_TIMEOUT_MS,
       apiKeys: e.FACILITATOR_API_KEYS ?? [],

@@ -1,4 +1,4 @@
-// HTTP layer: the standard x402 facilitator API on Fastify, plus /healthz, /readyz and /metrics.
+// HTTP layer: the standard x402 facilitator API on Fastify, plus /healthz, /readyz, /status and /metrics.
 // Maps x402-layer outcomes to HTTP: verdicts (valid or not) are 200, malformed requests 4xx with a
 // message naming the problem, "RPC unavailable" 503 with Retry-After. Logs one line per request
 // and counts every response for Prometheus.
@@ -14,7 +14,7 @@ import { paymentRequestBody } from "./schemas.js";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const RETRY_AFTER_SECONDS = 2;
-const ROUTES = "GET /supported, GET /healthz, GET /readyz, GET /metrics, POST /verify, POST /settle";
+const ROUTES = "GET /supported, GET /healthz, GET /readyz, GET /status, GET /metrics, POST /verify, POST /settle";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -114,11 +114,20 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
 
   app.get("/healthz", async () => ({ status: "ok" }));
 
+  // This process only: started (it answers) and not draining. Never what all replicas share (the
+  // RPC, the signers' funds): a red answer there would empty the Service, and clients would get
+  // connection errors instead of our 503 with Retry-After (and lose /verify, which needs no gas).
   app.get("/readyz", async (_request, reply) => {
     if (lifecycle.draining) return reply.code(503).send({ status: "draining", problems: ["the facilitator is shutting down"] });
+    return reply.code(200).send({ status: "ready" });
+  });
+
+  // For humans and dashboards: the shared dependencies, each problem with its fix. Always 200: the
+  // answer is in the body (the facilitator_dependencies_healthy metric carries it to alerts).
+  app.get("/status", async () => {
     const report = await health();
     const balances = Object.fromEntries(report.balances.map((b) => [b.signer, b.wei.toString()]));
-    return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? "ready" : "not_ready", problems: report.problems, signerBalancesWei: balances });
+    return { dependencies: report.healthy ? "healthy" : "unhealthy", draining: lifecycle.draining, problems: report.problems, signerBalancesWei: balances };
   });
 
   app.get("/metrics", async (_request, reply) => {

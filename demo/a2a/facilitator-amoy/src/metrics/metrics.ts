@@ -3,8 +3,8 @@
 // several in-process instances (tests) never share counters.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
-export interface ReadinessSample {
-  readonly ready: boolean;
+export interface DependencySample {
+  readonly healthy: boolean;
   readonly balances: readonly { signer: string; wei: bigint }[];
 }
 
@@ -41,9 +41,9 @@ export class Metrics {
 
   /**
    * `sample` runs on each scrape (the caller caches it), so the gauges are never older than the scrape;
-   * `inFlight` counts settlements broadcast and not yet final.
+   * `ready` is this process's readiness; `inFlight` counts settlements broadcast and not yet final.
    */
-  constructor(sample: () => Promise<ReadinessSample>, inFlight: () => number) {
+  constructor(sample: () => Promise<DependencySample>, ready: () => boolean, inFlight: () => number) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: "facilitator_settlements_in_flight",
@@ -65,10 +65,18 @@ export class Metrics {
     });
     new Gauge({
       name: "facilitator_ready",
-      help: "1 when /readyz answers 200 (RPC reachable, chain id 80002, signers funded), else 0",
+      help: "1 when /readyz answers 200 (this process is started and not draining), else 0",
+      registers: [this.registry],
+      collect() {
+        this.set(ready() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "facilitator_dependencies_healthy",
+      help: "1 when the shared dependencies are healthy (RPC reachable, chain id 80002, signers funded; GET /status), else 0",
       registers: [this.registry],
       async collect() {
-        this.set((await sample()).ready ? 1 : 0);
+        this.set((await sample()).healthy ? 1 : 0);
       },
     });
   }

@@ -1,7 +1,7 @@
 // Test harness: a JSON-RPC endpoint in front of anvil that a test can take down (connections
 // refused), make hang (requests accepted, never answered) and bring back on the same URL — an RPC
 // provider's outage, while the chain behind it keeps going. Counts the JSON-RPC calls it forwards,
-// and can answer chosen calls with an error of its own, as a real node would (see `refuse`).
+// and can answer chosen calls itself, as a real node would where anvil differs (see `override`).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
 export type RpcProxyMode = "up" | "hang" | "down";
@@ -12,8 +12,8 @@ export interface JsonRpcCall {
   readonly params?: unknown[];
 }
 
-/** A JSON-RPC error to answer a call with instead of forwarding it; undefined: forward. */
-export type Refusal = (call: JsonRpcCall) => { code: number; message: string; data?: unknown } | undefined;
+/** The answer to give a call instead of forwarding it (an error or a result); undefined: forward. */
+export type Override = (call: JsonRpcCall) => { error: { code: number; message: string } } | { result: unknown } | undefined;
 
 export interface RpcProxy {
   readonly url: string;
@@ -22,8 +22,8 @@ export interface RpcProxy {
   readonly calls: Map<string, number>;
   totalCalls(): number;
   setMode(mode: RpcProxyMode): Promise<void>;
-  /** Answers the calls `refusal` picks with its error (batches are split: the rest is forwarded). */
-  refuse(refusal: Refusal | undefined): void;
+  /** Answers the calls `override` picks itself (batches are split: the rest is forwarded). */
+  override(override: Override | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
   const calls = new Map<string, number>();
   const hanging = new Set<ServerResponse>();
   let mode: RpcProxyMode = "up";
-  let refusal: Refusal | undefined;
+  let overriding: Override | undefined;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -62,21 +62,21 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
 
   const forward = (body: string) => fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
 
-  /** Forwards what is not refused; a refused call gets its error, in a batch at its place. */
+  /** Forwards what is not overridden; an overridden call gets its answer, in a batch at its place. */
   async function answer(parsed: JsonRpcCall | JsonRpcCall[] | undefined, body: string): Promise<{ status: number; text: string }> {
     const batch = Array.isArray(parsed) ? parsed : parsed ? [parsed] : [];
-    const errors = new Map(batch.flatMap((call) => {
-      const error = refusal?.(call);
-      return error ? [[call.id, { jsonrpc: "2.0", id: call.id, error }] as const] : [];
+    const overridden = new Map(batch.flatMap((call) => {
+      const answer = overriding?.(call);
+      return answer ? [[call.id, { jsonrpc: "2.0", id: call.id, ...answer }] as const] : [];
     }));
-    if (errors.size === 0) {
+    if (overridden.size === 0) {
       const upstream = await forward(body);
       return { status: upstream.status, text: await upstream.text() };
     }
-    const rest = batch.filter((call) => !errors.has(call.id));
+    const rest = batch.filter((call) => !overridden.has(call.id));
     const forwarded = rest.length > 0 ? ((await (await forward(JSON.stringify(rest))).json()) as { id: number | string }[]) : [];
     const byId = new Map(forwarded.map((reply) => [reply.id, reply] as const));
-    const replies = batch.map((call) => errors.get(call.id) ?? byId.get(call.id));
+    const replies = batch.map((call) => overridden.get(call.id) ?? byId.get(call.id));
     return { status: 200, text: JSON.stringify(Array.isArray(parsed) ? replies : replies[0]) };
   }
   server.keepAliveTimeout = 1_000;
@@ -110,8 +110,8 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
       if (mode === "hang") for (const res of hanging) res.destroy();
       mode = next;
     },
-    refuse(next) {
-      refusal = next;
+    override(next) {
+      overriding = next;
     },
     async stop() {
       if (mode !== "down") await close();
