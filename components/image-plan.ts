@@ -102,3 +102,19 @@ export function planImage(f: ImageFacts): ImagePlan {
   }
   return { action: "build", shortSha: f.git.shortSha };
 }
+
+/**
+ * The build context as git paths: the Dockerfile plus what `.dockerignore` lets in (`!path` lines).
+ * Only these must be committed for a build to be the tagged commit; anything else in the checkout
+ * may differ. In CI that matters: google-github-actions/auth writes its credentials file
+ * (`gha-creds-*.json`) into the workspace before `pulumi up`
+ * (https://github.com/google-github-actions/auth#inputs, "create_credentials_file").
+ */
+export function buildContextPaths(dockerignore: string): string[] {
+  const included = dockerignore
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("!"))
+    .map((line) => line.slice(1).replace(/\/+$/, ""));
+  return [DOCKERFILE, ...included].sort();
+}

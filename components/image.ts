@@ -2,6 +2,7 @@
 // push it (only from a clean checkout exactly at the tag), or fail saying what is missing.
 // lookupImage() gathers the facts (registry, git) and decides with planImage(); the component
 // only wires the decision.
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as gcp from "@pulumi/gcp";
@@ -12,6 +13,7 @@ import {
   GHCR_IMAGE_NAME,
   artifactRegistryHost,
   artifactRegistryImage,
+  buildContextPaths,
   findTagDigest,
   imageBuildArgs,
   imageRefByDigest,
@@ -78,8 +80,11 @@ export async function lookupImage(args: ImageLookupArgs): Promise<ImageAction> {
   return plan.action === "build" ? { ...plan, commit: fromGit(() => readCommitProvenance(args.contextDir)) } : plan;
 }
 
+/** HEAD's facts, with the clean check limited to the build context (what `.dockerignore` lets in). */
 function gitFacts(dir: string, tag: string): GitFacts {
-  return fromGit(() => readGitFacts(dir, tag));
+  const dockerignore = path.join(dir, ".dockerignore");
+  const context = existsSync(dockerignore) ? buildContextPaths(readFileSync(dockerignore, "utf8")) : [];
+  return fromGit(() => readGitFacts(dir, tag, context));
 }
 
 /** A git read whose failure ends the run with its message (no stack trace). */

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { readCommitProvenance, readGitFacts, type CommitProvenance, type GitFacts } from "./git";
-import { DOCKERFILE, imageBuildArgs, imageRefByDigest } from "./image-plan";
+import { buildContextPaths, DOCKERFILE, imageBuildArgs, imageRefByDigest } from "./image-plan";
 
 /** Registry v2 manifest types; without Accept a registry answers schema1 with another digest. */
 export const MANIFEST_TYPES = [
@@ -21,19 +21,6 @@ export const MANIFEST_TYPES = [
 ].join(", ");
 
 const SEMVER = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-
-/**
- * The build context as git paths: the Dockerfile plus what `.dockerignore` lets in (`!path` lines).
- * Only these must be committed for a local build; stack files and notes may be edited freely.
- */
-export function buildContextPaths(dockerignore: string): string[] {
-  const included = dockerignore
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith("!"))
-    .map((line) => line.slice(1).replace(/\/+$/, ""));
-  return [DOCKERFILE, ...included].sort();
-}
 
 export interface LocalImageFacts {
   stack: string;

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cpus, envFileContent, megabytes } from "../../components/dockerDeployment";
-import { buildContextPaths, concreteTag, planLocalImage, type LocalImageFacts } from "../../components/localImage";
+import { buildContextPaths } from "../../components/image-plan";
+import { concreteTag, planLocalImage, type LocalImageFacts } from "../../components/localImage";
 import { ANVIL_DEV_KEY_0 } from "../support/fakes";
 import { REPO_ROOT } from "../support/stack";
 

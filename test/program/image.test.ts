@@ -1,5 +1,5 @@
 // FacilitatorImage and lookupImage under mocks, with real temporary git checkouts.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as gcp from "@pulumi/gcp";
@@ -32,6 +32,18 @@ function checkout(tag: string, at: boolean): string {
   return repo.dir;
 }
 
+/** A checkout at `tag` that holds this repository's .dockerignore and a file inside the build context. */
+function releaseCheckout(tag: string): string {
+  repo = tempRepo();
+  repo.write(".dockerignore", readFileSync(path.join(__dirname, "../../.dockerignore"), "utf8"));
+  repo.write(".gitignore", readFileSync(path.join(__dirname, "../../.gitignore"), "utf8"));
+  mkdirSync(path.join(repo.dir, "demo/a2a/facilitator-amoy/src"), { recursive: true });
+  repo.write("demo/a2a/facilitator-amoy/src/main.ts", "export {};\n");
+  repo.commit("release");
+  repo.git("tag", "-a", tag, "-m", `release(${tag}): test`);
+  return repo.dir;
+}
+
 /** A directory that is not a git checkout: any git read there would throw. */
 function notACheckout(): string {
   noGit = mkdtempSync(path.join(tmpdir(), "facilitator-nogit-"));
@@ -59,6 +71,25 @@ describe("lookupImage", () => {
       // The commit labels the image: full sha, commit time (not now), no origin remote here.
       commit: { revision: repo!.git("rev-parse", "HEAD"), created: repo!.git("log", "-1", "--format=%cI"), source: "" },
     });
+  });
+
+  // google-github-actions/auth writes gha-creds-<random>.json into $GITHUB_WORKSPACE before `pulumi up`
+  // runs (https://github.com/google-github-actions/auth#readme: "add gha-creds-*.json to your
+  // .gitignore, .dockerignore"). It is outside the build context, so the release still builds; the
+  // same file is ignored by git and never enters the image.
+  it("a release checkout with the CI credentials file in the workspace still builds", async () => {
+    const dir = releaseCheckout("v1.3.0");
+    repo!.write("gha-creds-4f2a9c1b7e3d.json", '{"type":"external_account"}');
+    repo!.write("notes.txt", "an untracked file outside the build context\n");
+    const run = await lookup({ contextDir: dir }, released);
+    expect(run.outputs["action"]).toMatchObject({ action: "build" });
+    expect(repo!.git("check-ignore", "gha-creds-4f2a9c1b7e3d.json")).toBe("gha-creds-4f2a9c1b7e3d.json");
+  });
+
+  it("an uncommitted change inside the build context still stops a release build", async () => {
+    const dir = releaseCheckout("v1.3.0");
+    repo!.write("demo/a2a/facilitator-amoy/src/main.ts", "export const changed = true;\n");
+    await expect(lookup({ contextDir: dir }, released)).rejects.toThrow(/uncommitted or untracked changes/);
   });
 
   it("a missing tag with HEAD elsewhere fails with the clear error", async () => {
