@@ -163,6 +163,47 @@ const schema = z.object({
   PAYER_REVERT_COOLDOWN_SECONDS: integer("PAYER_REVERT_COOLDOWN_SECONDS", 0, 604_800).default(String(DEFAULT_PAYER_REVERT_COOLDOWN_SECONDS)),
 });
 
+/** The schema, for the generated reference (defaults; which variables are optional). */
+export { schema as envSchema };
+
+/**
+ * What each variable means. docs/facilitator-env.md is generated from this and the schema's defaults
+ * (`npm run docs` at the repository root); a test fails when the page and the schema disagree.
+ */
+export const ENV_DOCS: Record<keyof typeof schema.shape, { readonly secret?: true; readonly text: string }> = {
+  FACILITATOR_PRIVATE_KEY: {
+    secret: true,
+    text: "The settlement wallet's private key, 0x + 64 hex; it pays the gas. Set this or FACILITATOR_PRIVATE_KEYS, exactly one. Never printed, logged or returned.",
+  },
+  FACILITATOR_PRIVATE_KEYS: {
+    secret: true,
+    text: "A signer pool instead of FACILITATOR_PRIVATE_KEY: distinct keys, comma-separated. Settlements go round robin, each key with its own nonce sequence; every key needs POL for gas.",
+  },
+  AMOY_RPC_URL: {
+    secret: true,
+    text: "Polygon Amoy JSON-RPC endpoint, http:// or https:// (may embed an API token; only scheme and host are logged). Start-up refuses a chain id other than 80002; an endpoint that does not answer yet is reported by GET /status until it does.",
+  },
+  AMOY_USDC_ADDRESS: { text: "The EIP-3009 token settled in: Circle's USDC on Amoy, or a test token's address on a local chain." },
+  REAL_SETTLE: { text: "true: broadcast settlements. false: verify and simulate the transfer (eth_call), broadcast nothing." },
+  HOST: { text: "Listen address." },
+  PORT: { text: "Listen port (1-65535)." },
+  LOG_LEVEL: { text: "fatal, error, warn, info, debug, trace or silent. JSON lines on stdout." },
+  REQUEST_TIMEOUT_MS: { text: "A client must deliver a request's headers and body within this (100-120000); a stalled upload is cut off." },
+  RPC_TIMEOUT_MS: { text: "Bound on each JSON-RPC request (100-120000); a failed read is retried once." },
+  MIN_PRIORITY_FEE_GWEI: { text: "Settlements never offer a smaller priority fee, in gwei (up to 9 decimals). Polygon PoS nodes refuse tips below 25 gwei (PIP-35)." },
+  SETTLE_TIMEOUT_MS: { text: "How long POST /settle waits for the receipt (100-600000) before it answers settlement_pending with the transaction hash." },
+  FACILITATOR_API_KEYS: {
+    secret: true,
+    text: "Comma-separated keys, 16-256 printable characters each (openssl rand -hex 32). Set: /verify and /settle require Authorization: Bearer <key>. Unset: open. Never logged.",
+  },
+  MIN_SIGNER_BALANCE_WEI: { text: "With REAL_SETTLE=true, a signer holding less native balance (wei) than this is a problem on GET /status and turns facilitator_dependencies_healthy to 0. 10^16 wei = 0.01 POL." },
+  SHUTDOWN_GRACE_MS: { text: "After SIGTERM, how long in-flight settlements may wait for their receipt (0-600000) before they answer settlement_pending with their hash." },
+  MIN_PAYMENT_AMOUNT: { text: "Smallest payment in the token's atomic units (1 = 0.000001 USDC); below it: amount_below_minimum. 0 is refused: a zero-value settlement only costs gas." },
+  ALLOW_CONTRACT_PAYERS: { text: "true: accept payers with code (ERC-1271 smart wallets, EIP-7702 accounts), gas-capped. false: they get contract_payer_not_allowed." },
+  CONTRACT_PAYER_GAS_LIMIT: { text: "Gas cap of one contract payer's settlement (50000-10000000); a settlement needing more gets contract_payer_gas_limit_exceeded and nothing is sent." },
+  PAYER_REVERT_COOLDOWN_SECONDS: { text: "A payer whose settlement reverted on chain is refused with payer_cooling_down for this long (0-604800; 0: never)." },
+};
+
 /** Reads and validates the environment. Empty strings count as unset. */
 export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
