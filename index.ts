@@ -12,6 +12,7 @@ import { FacilitatorImage, lookupImage } from "./components/image";
 import { artifactRegistryHost } from "./components/image-plan";
 import { LocalFacilitatorImage, lookupLocalImage } from "./components/localImage";
 import { Monitoring } from "./components/monitoring";
+import { markOpenSettlementAllowed } from "./components/openSettlement";
 import { Registry } from "./components/registry";
 
 export = async () => {
@@ -90,7 +91,8 @@ export = async () => {
       rpcEgressCidrs: cfg.kubernetes.rpcEgressCidrs,
       rpcPort: cfg.kubernetes.rpcPort,
     },
-    { providers: [cluster] },
+    // The allowance is an annotation the policy pack reads (it sees resources, not config).
+    { providers: [cluster], ...(cfg.allowOpenSettlement ? { transformations: [markOpenSettlementAllowed] } : {}) },
   );
 
   if (cfg.monitoring.enabled) {
@@ -147,6 +149,7 @@ function runOnDocker(cfg: FacilitatorConfig, imageRef: pulumi.Output<string>, re
       logMaxFiles: cfg.docker.logMaxFiles,
       memoryLimit: cfg.kubernetes.resources.memoryLimit,
       cpuLimit: cfg.kubernetes.resources.cpuLimit,
+      openSettlementAllowed: cfg.allowOpenSettlement,
     },
     { providers: [engine] },
   );

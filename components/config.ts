@@ -130,6 +130,8 @@ export interface FacilitatorConfig {
   kubernetes: KubernetesConfig;
   monitoring: MonitoringConfig;
   delivery?: DeliveryConfig;
+  /** The operator accepts open mode (no API keys) with real settlement on an exposed stack (a marker for the policy pack). */
+  allowOpenSettlement: boolean;
 }
 
 const SEMVER_TAG = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
@@ -529,7 +531,24 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
     delivery: readDelivery(r, stack),
   };
   checkBalanceAlertAboveReadinessFloor(r, config.monitoring, config.app);
-  return config;
+  return { ...config, allowOpenSettlement: readOpenSettlement(r, config.app) };
+}
+
+/**
+ * Open mode (no API keys) with real settlement lets anyone who reaches the facilitator spend its
+ * signer's gas; the policy pack refuses it on an exposed stack unless this says it is intended.
+ */
+function readOpenSettlement(r: ConfigReader, app: AppConfig): boolean {
+  const allowed = r.boolean("allowOpenSettlement", { example: "true" });
+  if (allowed && app.apiKeys !== undefined) {
+    r.problem(
+      "allowOpenSettlement",
+      { expected: "false while facilitator:apiKeys is set", example: "false" },
+      "API keys are set, so the facilitator is not open; a leftover allowance would apply unnoticed should the keys be removed later",
+      r.removeCommand("allowOpenSettlement"),
+    );
+  }
+  return allowed;
 }
 
 /** The low-balance warning must fire before the service's own floor turns the pods unready. */

@@ -12,6 +12,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "./config";
 import { plainEnv, secretEnv, type FacilitatorEnvArgs } from "./facilitatorEnv";
+import { OPEN_SETTLEMENT_ALLOWED, OPEN_SETTLEMENT_LABEL, SECRET_ENV_LABEL } from "./openSettlement";
 
 const RUN_AS = "65532:65532"; // the distroless "nonroot" user the image runs as
 const SECRETS_DIR = "/run/facilitator";
@@ -64,6 +65,8 @@ export interface DockerDeploymentArgs extends FacilitatorEnvArgs {
   /** Kubernetes quantities, shared with the kubernetes target (memoryLimit, cpuLimit). */
   memoryLimit: string;
   cpuLimit: string;
+  /** facilitator:allowOpenSettlement: the operator accepts open mode with real settlement here (a label for the policy pack). */
+  openSettlementAllowed?: boolean;
 }
 
 export class DockerDeployment extends pulumi.ComponentResource {
@@ -77,7 +80,8 @@ export class DockerDeployment extends pulumi.ComponentResource {
     // ID back and would replace the container on every run (kreuzwerker/terraform-provider-docker#426).
     const image = new docker.RemoteImage(name, { name: args.imageRef, keepLocally: true }, { parent: this });
 
-    const secretEnvFile = pulumi.secret(pulumi.all(secretEnv(args)).apply(envFileContent));
+    const secrets = secretEnv(args);
+    const secretEnvFile = pulumi.secret(pulumi.all(secrets).apply(envFileContent));
     const bridge = args.network === "bridge";
 
     const container = new docker.Container(
@@ -96,6 +100,8 @@ export class DockerDeployment extends pulumi.ComponentResource {
         labels: [
           { label: "org.opencontainers.image.ref.name", value: args.imageRef },
           { label: "x402.facilitator.stack", value: args.instance },
+          { label: SECRET_ENV_LABEL, value: Object.keys(secrets).sort().join(",") },
+          ...(args.openSettlementAllowed ? [{ label: OPEN_SETTLEMENT_LABEL, value: OPEN_SETTLEMENT_ALLOWED }] : []),
         ],
         user: RUN_AS,
         readOnly: true,

@@ -6,6 +6,7 @@ import { prodAvailability } from "./availability";
 import { githubSecretsOnEnvironments, productionEnvironmentProtected, releaseTagsProtected } from "./github";
 import { wifAttributeCondition } from "./identity";
 import { imagesByDigest } from "./images";
+import { openSettlementNotExposed } from "./openSettlement";
 import { dockerContainerHardening, podHardening } from "./podSecurity";
 import { registryImmutableTags } from "./registry";
 import { noLiteralSecrets, secretsViaSecretKeyRef } from "./secrets";
@@ -22,4 +23,5 @@ export const policies: Policies = [
   githubSecretsOnEnvironments,
   wifAttributeCondition,
   prodAvailability,
+  openSettlementNotExposed,
 ];

@@ -24,6 +24,7 @@ describe("policy pack", () => {
       "github-secrets-on-environments",
       "wif-attribute-condition",
       "prod-availability",
+      "open-settlement-not-exposed",
     ]);
     for (const policy of policies) {
       expect(policy.enforcementLevel).toBe("mandatory");
