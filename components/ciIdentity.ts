@@ -36,7 +36,7 @@ export interface CiIdentityArgs {
   deployer: CiPrincipalArgs;
   /** A less-privileged identity for pull-request previews (`pulumi preview`). */
   previewer: CiPrincipalArgs;
-  /** Name of the GCS bucket holding Pulumi state (`gs://<name>`), if the stacks use one. */
+  /** This stack's own Pulumi state bucket (`gs://<name>`), if any: the grant covers the whole bucket (state-isolation.ts). */
   stateBucket?: string;
   /** KMS crypto key id of the stack's `gcpkms://` secrets provider, if it uses one. */
   secretsKmsKey?: string;

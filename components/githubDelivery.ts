@@ -30,7 +30,7 @@ export interface GithubDeliveryArgs {
   poolId: string;
   deployerRoles: string[];
   previewerRoles: string[];
-  /** GCS bucket of the Pulumi state, if the stacks keep it in one. */
+  /** This stack's own GCS state bucket, if any (never shared with another stack: state-isolation.ts). */
   stateBucket?: string;
   /** KMS key of the `gcpkms://` secrets provider, if the stacks use one. */
   secretsKmsKey?: string;
