@@ -9,6 +9,10 @@ export const AMOY_CHAIN_ID = 80002;
 export interface AnvilOptions {
   /** Interval mining (seconds) instead of mining each transaction at once. */
   readonly blockTime?: number;
+  /** Listen address (default 127.0.0.1; 0.0.0.0 lets containers on this host reach it). */
+  readonly host?: string;
+  /** Listen port (default: a free one). */
+  readonly port?: number;
 }
 
 export interface Anvil {
@@ -34,7 +38,7 @@ export function anvilBinary(): string {
 }
 
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
-  const args = ["--host", "127.0.0.1", "--port", "0", "--chain-id", String(AMOY_CHAIN_ID)];
+  const args = ["--host", options.host ?? "127.0.0.1", "--port", String(options.port ?? 0), "--chain-id", String(AMOY_CHAIN_ID)];
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
   const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
