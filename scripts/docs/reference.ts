@@ -1,14 +1,19 @@
-// The two configuration references, generated so they cannot drift:
+// The reference pages, generated from what the code declares so they cannot drift:
 //   docs/config-reference.md  from Pulumi.yaml's `config:` block (every stack key)
 //   docs/facilitator-env.md   from the service's env schema and ENV_DOCS (src/config/config.ts)
-// `npm run docs` rewrites both; test/docs/reference.test.ts fails while a committed page differs.
+//   docs/alerts.md            from alertRules() (components/monitoring-queries.ts)
+//   docs/policies.md          from the policy pack's list (policy/index.ts)
+// `npm run docs` rewrites them; test/docs/reference.test.ts fails while a committed page differs.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isMap, isScalar, parseDocument, type Pair } from "yaml";
+import { githubSlug } from "./markdown";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 export const CONFIG_REFERENCE_PAGE = "docs/config-reference.md";
 export const ENV_REFERENCE_PAGE = "docs/facilitator-env.md";
+export const ALERTS_PAGE = "docs/alerts.md";
+export const POLICIES_PAGE = "docs/policies.md";
 
 /** One `facilitator:*` key as Pulumi.yaml declares it. */
 export interface StackKey {
@@ -68,8 +73,12 @@ export function readStackKeys(pulumiYaml: string): StackKey[] {
 
 /** Text inside a table cell: nothing GitHub would read as markup, a table column or HTML. */
 export function cell(text: string): string {
+  // Balanced backticks are code spans, kept as such; a lone one is escaped. Intraword _ is no emphasis on GitHub.
+  const special = (text.split("`").length - 1) % 2 === 0 ? /[\\*[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g : /[\\`*[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g;
   return text
-    .replace(/[\\`*[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`) // intraword _ is no emphasis on GitHub
+    .split(/(`[^`]*`)/)
+    .map((part) => (part.startsWith("`") && part.endsWith("`") && part.length > 1 ? part : part.replace(special, (c) => `\\${c}`)))
+    .join("")
     .replace(/\s*\n\s*/g, " ");
 }
 
@@ -189,13 +198,61 @@ export function readRepoFile(path: string): string {
   return readFileSync(join(REPO_ROOT, path), "utf8");
 }
 
-/**
- * GitHub's heading anchor (github-slugger): lowercase; drop what is not a letter, mark, number,
- * connector punctuation, space or hyphen; spaces become hyphens. Duplicates get -1, -2, … (see slugsOf).
- */
-export function githubSlug(heading: string): string {
-  return heading
-    .toLowerCase()
-    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "")
-    .replace(/ /g, "-");
+/** What the alerts page needs of one alert rule (components/monitoring-queries.ts). */
+export interface AlertDoc {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: string;
+  readonly query: string;
+  readonly duration: string;
+  readonly runbook: string;
+}
+
+export function alertsPage(rules: readonly AlertDoc[], rendered: { namespace: string; stack: string; thresholds: string }): string {
+  const lines = [
+    GENERATED,
+    "",
+    "# Alerts and runbooks",
+    "",
+    `The ${rules.length} Cloud Monitoring alert policies each stack gets with \`facilitator:monitoringEnabled\``,
+    "(PromQL over the facilitator's metrics, scoped to the stack's namespace), from `alertRules()` in",
+    "[components/monitoring-queries.ts](../components/monitoring-queries.ts). Each policy carries its",
+    "runbook as its documentation, so the notification shows it. Shown for namespace",
+    `\`${rendered.namespace}\`, stack \`${rendered.stack}\` and ${rendered.thresholds}; each stack fills in its own.`,
+    "How to route and tune them: [operations](operations.md#alerts).",
+    "",
+    "| alert | severity | fires after |",
+    "|---|---|---|",
+    ...rules.map((r) => `| [${cell(r.title)}](#${githubSlug(r.id)}) | ${r.severity} | ${r.duration === "0s" ? "at once" : r.duration} |`),
+  ];
+  for (const rule of rules) {
+    const when = rule.duration === "0s" ? "as soon as the query holds" : `when the query holds for ${rule.duration}`;
+    lines.push("", `## ${rule.id}`, "", `**${cell(rule.title)}**, severity ${rule.severity}, ${when}:`, "", "```promql", rule.query, "```", "", "Runbook:", "");
+    lines.push(...rule.runbook.split("\n").map((l) => (l === "" ? ">" : `> ${l}`)));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** What the policies page needs of one policy (policy/index.ts). */
+export interface PolicyDoc {
+  readonly name: string;
+  readonly description: string;
+  readonly enforcementLevel?: string;
+}
+
+export function policiesPage(policies: readonly PolicyDoc[]): string {
+  const lines = [
+    GENERATED,
+    "",
+    "# Policy pack",
+    "",
+    `The ${policies.length} policies of [policy/](../policy/) (\`@pulumi/policy\`), as [policy/index.ts](../policy/index.ts)`,
+    "lists them. A `mandatory` policy fails `pulumi preview` and `pulumi up` on a violation. How to run",
+    "the pack and how it is tested: [operations](operations.md#policy-pack).",
+    "",
+    "| policy | enforcement | checks |",
+    "|---|---|---|",
+    ...policies.map((p) => `| \`${p.name}\` | ${p.enforcementLevel ?? "advisory"} | ${cell(p.description)} |`),
+  ];
+  return `${lines.join("\n")}\n`;
 }

@@ -3,9 +3,15 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { plainEnv, secretEnv } from "../../components/facilitatorEnv";
+import { alertRules } from "../../components/monitoring-queries";
+import { policies } from "../../policy/index";
 import { ENV_DOCS, envSchema } from "../../demo/a2a/facilitator-amoy/src/config/config.js";
 import {
+  ALERTS_PAGE,
   CONFIG_REFERENCE_PAGE,
+  POLICIES_PAGE,
+  alertsPage,
+  policiesPage,
   ENV_REFERENCE_PAGE,
   REPO_ROOT,
   configReferencePage,
@@ -77,5 +83,27 @@ describe("docs/facilitator-env.md", () => {
     const shape = envSchema.shape as Record<string, unknown>;
     expect(() => readEnvVars({ ...shape, NEW_SETTING: shape["PORT"] }, ENV_DOCS)).toThrow(/undocumented NEW_SETTING/);
     expect(() => readEnvVars(shape, { ...ENV_DOCS, GONE: { text: "x" } })).toThrow(/not in the schema GONE/);
+  });
+});
+
+describe("docs/alerts.md", () => {
+  it("is generated from the alert rules, with Pulumi.yaml's default thresholds", async () => {
+    const defaults = Object.fromEntries(readStackKeys(readRepoFile("Pulumi.yaml")).map((k) => [k.name, k.default]));
+    const thresholds = {
+      errorRatio: Number(defaults["monitoringErrorRatio"]),
+      settleFailures: Number(defaults["monitoringSettleFailures"]),
+      minSignerBalancePol: String(defaults["monitoringMinSignerBalance"]),
+    };
+    const replicas = Number(defaults["replicas"]);
+    const namespace = String(defaults["namespace"]);
+    const rules = alertRules({ namespace, podSelector: { "app.kubernetes.io/name": "x402-facilitator", "app.kubernetes.io/instance": "<stack>" }, replicas }, thresholds);
+    const shown = `the defaults of Pulumi.yaml (replicas ${replicas}, monitoringErrorRatio ${thresholds.errorRatio}, monitoringSettleFailures ${thresholds.settleFailures}, monitoringMinSignerBalance ${thresholds.minSignerBalancePol})`;
+    await expect(alertsPage(rules, { namespace, stack: "<stack>", thresholds: shown })).toMatchFileSnapshot(join(REPO_ROOT, ALERTS_PAGE), FIX);
+  });
+});
+
+describe("docs/policies.md", () => {
+  it("is generated from the policy pack's list", async () => {
+    await expect(policiesPage(policies)).toMatchFileSnapshot(join(REPO_ROOT, POLICIES_PAGE), FIX);
   });
 });
