@@ -20,7 +20,7 @@ export interface CiPrincipalArgs {
 export interface CiIdentityArgs {
   /** GCP project that holds the pool and the service accounts. */
   project: pulumi.Input<string>;
-  /** Workload Identity Pool id (4-32 characters). Pools are soft-deleted for 30 days: see the README. */
+  /** Workload Identity Pool id (4-32 characters). Pools are soft-deleted for 30 days: see docs/delivery.md. */
   poolId: string;
   /** Pool provider id (4-32 characters). */
   providerId: string;

@@ -1,4 +1,4 @@
-// Pure decisions about the facilitator image (DESIGN.md "Release, deploy and rollback flow"):
+// Pure decisions about the facilitator image (docs/architecture.md, "Release and rollback flow"):
 // where it lives, which digest a tag points to, and whether to resolve, build or fail.
 import type { CommitProvenance, GitFacts } from "./git";
 

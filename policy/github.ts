@@ -1,5 +1,5 @@
 // The production GitHub environment is the gate in front of prod: only a reviewed workflow
-// run for a release tag may deploy (DESIGN.md, "Security model").
+// run for a release tag may deploy (docs/architecture.md, "Security model").
 import * as github from "@pulumi/github";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { Unwrap } from "@pulumi/pulumi";

@@ -1,5 +1,5 @@
-// The facilitator's policy pack: the invariants of DESIGN.md ("Security model" and the release
-// flow) as code. This module only lists the policies, so tests and tools can run them without
+// The facilitator's policy pack: the invariants of docs/architecture.md ("Security model" and the
+// release flow) as code. This module only lists the policies, so tests and tools can run them without
 // the policy server; `pack.ts` hands the same array to `new PolicyPack`.
 import type { Policies } from "@pulumi/policy";
 import { prodAvailability } from "./availability";

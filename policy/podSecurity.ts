@@ -1,4 +1,4 @@
-// The pod security settings of DESIGN.md ("Security model"): the Kubernetes "restricted"
+// The pod security settings of docs/architecture.md ("Security model"): the Kubernetes "restricted"
 // Pod Security Standard plus a fixed non-root uid and no service-account token.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containersOf, dockerContainerOf, podSpecOf, type Container, type DockerContainer, type PodSpec } from "./workloads";

@@ -1,5 +1,5 @@
 // Artifact Registry Docker repositories have immutable tags, so a released tag can never be
-// re-pointed at other bits (DESIGN.md, release flow step 2).
+// re-pointed at other bits (docs/architecture.md, release flow step 2).
 import * as gcp from "@pulumi/gcp";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 

@@ -18,7 +18,7 @@ const RELEASES_HEADER = `# Releases
 What each release tag built: the image, its digest (what the clusters run, by digest), the source
 commit, and the changelog entry. Rows are appended by the release workflow
 (\`scripts/releases-table.mjs\`, from the staging stack's outputs); do not edit them by hand.
-To roll back, set \`facilitator:imageTag\` to an earlier tag below (see README, "Roll back").
+To roll back, set \`facilitator:imageTag\` to an earlier tag below (see docs/delivery.md, "Roll back").
 
 | Tag | Image | Digest | Commit | Changelog |
 |---|---|---|---|---|

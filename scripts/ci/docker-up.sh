@@ -37,7 +37,7 @@ apt_install() { # apt_install <package…>: Debian packages, as root
 }
 
 # A CLI that builds with BuildKit: $DOCKER, else Debian's 20.10 CLI (BuildKit built in), else a
-# `docker` with buildx. A newer CLI without buildx cannot (see RECIPES: two CLIs).
+# `docker` with buildx. A newer CLI without buildx cannot (docs/troubleshooting.md, the buildx row).
 pick_cli() {
   [ -z "$DOCKER" ] || return 0
   if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker
@@ -56,7 +56,7 @@ start_engine() {
   [ "$(id -u)" -eq 0 ] || die "no Docker engine reachable and not root: start one, or set DOCKER_HOST"
   [ -x /usr/sbin/dockerd ] || apt_install docker.io
   log "starting dockerd (vfs, no bridge) at $SOCK"
-  # vfs and --bridge=none: no overlayfs and no iptables in this kind of sandbox (RECIPES 0b).
+  # vfs and --bridge=none: no overlayfs and no iptables in this kind of sandbox.
   setsid /usr/sbin/dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
     --host="$SOCK" --data-root="$STATE/docker-data" --exec-root="$STATE/docker-exec" \
     --pidfile="$STATE/dockerd.pid" >"$STATE/dockerd.log" 2>&1 </dev/null 3>&- 9>&- &

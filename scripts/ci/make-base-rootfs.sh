@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make a root filesystem tarball that stands in for an upstream base image on machines that
-# cannot pull (no Docker Hub / gcr.io), made the way upstream makes it (RECIPES section 1):
+# cannot pull (no Docker Hub / gcr.io), made the way upstream makes it:
 #   build    node:22-bookworm-slim            debootstrap minbase + node 22 + npm 10 + corepack + yarn
 #   runtime  gcr.io/distroless/nodejs22-debian12:nonroot   files from Debian 12 .debs + node, no shell
 # Usage: make-base-rootfs.sh build|runtime OUT.tar   (root; debootstrap, apt, npm)

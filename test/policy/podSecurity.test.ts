@@ -9,7 +9,7 @@ async function podProblems(edit: (pod: PodSpec) => void): Promise<string[]> {
 }
 
 describe("pod-hardening", () => {
-  it("passes the hardened pod of DESIGN.md", async () => {
+  it("passes the hardened pod of the security model (docs/architecture.md)", async () => {
     expect(await podProblems(() => {})).toEqual([]);
   });
 
