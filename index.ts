@@ -14,6 +14,7 @@ import { LocalFacilitatorImage, lookupLocalImage } from "./components/localImage
 import { Monitoring } from "./components/monitoring";
 import { markOpenSettlementAllowed } from "./components/openSettlement";
 import { Registry } from "./components/registry";
+import { configuredGrants, REGISTRY_READER, REGISTRY_WRITER, RegistryAccess, type RegistryGrant } from "./components/registryAccess";
 
 export = async () => {
   const cfg = loadConfig();
@@ -26,11 +27,11 @@ export = async () => {
         project: cfg.registry.project,
         location: cfg.registry.location,
         repositoryId: cfg.registry.repository,
-        writers: delivery ? [...cfg.registry.writers, delivery.deployerMember] : cfg.registry.writers,
-        readers: delivery ? [...cfg.registry.readers, delivery.previewerMember] : cfg.registry.readers,
         untaggedRetentionDays: cfg.registry.untaggedRetentionDays,
       })
     : undefined;
+  // Each stack grants only its own principals on the (shared) repository, member by member.
+  const access = grantRegistryAccess(cfg, delivery, registry);
 
   // The local tag policy (facilitator:localRegistry): built from the working tree into a registry
   // next to the engine. Otherwise Artifact Registry's resolve-build-or-fail.
@@ -67,7 +68,8 @@ export = async () => {
     ...where,
     action,
     ...(cfg.image.ghcr ? { ghcrOwner: cfg.image.ghcr.owner, ghcrToken: cfg.image.ghcr.token } : {}),
-    ...(registry ? { registry } : {}),
+    // The push waits for the repository and for the grants that let CI push to it.
+    after: [registry, access].filter((r): r is Registry | RegistryAccess => r !== undefined),
   });
 
   if (cfg.target === "docker") {
@@ -118,6 +120,28 @@ export = async () => {
     namespace: app.namespace,
   };
 };
+
+/**
+ * This stack's registry grants: the members its config names, and the CI identities it creates
+ * (the deployer writes where the stack builds, reads where it only promotes).
+ */
+function grantRegistryAccess(cfg: FacilitatorConfig, delivery: GithubDelivery | undefined, registry: Registry | undefined): RegistryAccess | undefined {
+  if (cfg.docker.localRegistry !== undefined) return undefined;
+  const builds = cfg.image.build && !PROMOTE_ONLY_STACKS.includes(cfg.stack);
+  const grants: RegistryGrant[] = [
+    ...configuredGrants(REGISTRY_WRITER, cfg.registry.writers),
+    ...configuredGrants(REGISTRY_READER, cfg.registry.readers),
+    ...(delivery
+      ? [
+          { id: "ci-deployer", role: builds ? REGISTRY_WRITER : REGISTRY_READER, member: delivery.deployerMember } satisfies RegistryGrant,
+          { id: "ci-previewer", role: REGISTRY_READER, member: delivery.previewerMember } satisfies RegistryGrant,
+        ]
+      : []),
+  ];
+  if (grants.length === 0) return undefined;
+  const where = { project: cfg.registry.project, location: cfg.registry.location, repositoryId: cfg.registry.repository };
+  return new RegistryAccess("registry", { ...where, grants }, registry ? { dependsOn: [registry] } : {});
+}
 
 /** The stack outputs that say what runs, the same for every target. */
 function imageOutputs(image: FacilitatorImage | LocalFacilitatorImage) {

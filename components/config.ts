@@ -62,7 +62,7 @@ export interface AppConfig {
   realSettle: boolean;
   /** Bearer tokens /verify and /settle require, comma-separated (FACILITATOR_API_KEYS); unset: open. */
   apiKeys?: pulumi.Output<string>;
-  /** /readyz is red below this signer balance in wei (MIN_SIGNER_BALANCE_WEI); unset: the service's 0.01 POL. */
+  /** Below this signer balance in wei the service reports its dependencies unhealthy (MIN_SIGNER_BALANCE_WEI); unset: the service's 0.01 POL. */
   minSignerBalanceWei?: string;
 }
 
@@ -530,7 +530,8 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
     monitoring,
     delivery: readDelivery(r, stack),
   };
-  checkBalanceAlertAboveReadinessFloor(r, config.monitoring, config.app);
+  checkBalanceAlertAboveServiceFloor(r, config.monitoring, config.app);
+  checkRegistryMembersOwnedHere(r, config.registry, stack);
   return { ...config, allowOpenSettlement: readOpenSettlement(r, config.app) };
 }
 
@@ -551,16 +552,38 @@ function readOpenSettlement(r: ConfigReader, app: AppConfig): boolean {
   return allowed;
 }
 
-/** The low-balance warning must fire before the service's own floor turns the pods unready. */
-function checkBalanceAlertAboveReadinessFloor(r: ConfigReader, monitoring: MonitoringConfig, app: AppConfig): void {
+/**
+ * A stack grants registry access only to principals it creates or that exist before any stack. The
+ * CI identities of another stack (`ci-deploy-<stack>`, `ci-preview-<stack>`, githubDelivery.ts) do
+ * not exist on a fresh setup until that stack runs (IAM refuses a member naming a missing service
+ * account), and would dangle once it is destroyed: that stack grants them itself.
+ */
+function checkRegistryMembersOwnedHere(r: ConfigReader, registry: RegistryConfig, stack: string): void {
+  const foreign = /^serviceAccount:ci-(deploy|preview)-([a-z0-9-]+)@/;
+  for (const [key, members] of [["registryWriters", registry.writers], ["registryReaders", registry.readers]] as const) {
+    for (const member of members) {
+      const owner = foreign.exec(member)?.[2];
+      if (owner === undefined || owner === stack) continue;
+      r.problem(
+        key,
+        { expected: "principals this stack creates or that exist before any stack (e.g. the cluster's node service account)", example: `serviceAccount:gke-nodes@x402-facilitator-${stack}.iam.gserviceaccount.com` },
+        `${member} is created by stack ${owner}, which grants its own CI identities registry access (a fresh setup would fail here with "Service account ... does not exist")`,
+        `remove it from Pulumi.${stack}.yaml's facilitator:${key}; stack ${owner} grants it on its next up`,
+      );
+    }
+  }
+}
+
+/** The low-balance warning must fire before the service's own floor reports the signer as unhealthy. */
+function checkBalanceAlertAboveServiceFloor(r: ConfigReader, monitoring: MonitoringConfig, app: AppConfig): void {
   const pol = monitoring.thresholds.minSignerBalancePol;
   const floor = app.minSignerBalanceWei;
   if (!monitoring.enabled || floor === undefined || !/^\d+(\.\d{1,18})?$/.test(pol) || !/^\d+$/.test(floor)) return;
   if (BigInt(polToWei(pol)) <= BigInt(floor)) {
     r.problem(
       "monitoringMinSignerBalance",
-      { expected: `more POL than the readiness floor facilitator:minSignerBalanceWei (${floor} wei)`, example: "1" },
-      `got ${pol}, so the low-balance warning would only come after the pods turn unready`,
+      { expected: `more POL than the service's floor facilitator:minSignerBalanceWei (${floor} wei)`, example: "1" },
+      `got ${pol}, so the low-balance warning would only come after the dependencies alert`,
     );
   }
 }

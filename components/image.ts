@@ -109,8 +109,8 @@ export interface FacilitatorImageArgs {
   /** Also push both tags to ghcr.io/<ghcrOwner>/x402-facilitator-amoy. */
   ghcrOwner?: string;
   ghcrToken?: pulumi.Input<string>;
-  /** The registry repository when this stack creates it: the push waits for it (and its IAM). */
-  registry?: pulumi.Resource;
+  /** What the push waits for: the repository when this stack creates it, and the grants that let CI push. */
+  after?: pulumi.Resource[];
 }
 
 export class FacilitatorImage extends pulumi.ComponentResource {
@@ -169,7 +169,7 @@ export class FacilitatorImage extends pulumi.ComponentResource {
         buildOnPreview: false,
       },
       // Pushed tags are immutable releases: removing this resource later must not delete them.
-      { parent: this, retainOnDelete: true, ...(args.registry ? { dependsOn: [args.registry] } : {}) },
+      { parent: this, retainOnDelete: true, ...(args.after && args.after.length > 0 ? { dependsOn: args.after } : {}) },
     );
   }
 }

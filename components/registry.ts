@@ -1,5 +1,6 @@
 // The Artifact Registry repository the facilitator images live in. Owned by the stack that builds
 // (staging); other stacks only read it. Tags are immutable, so a release tag can never be re-pointed.
+// Who may read or push it is granted separately, by each stack for its own principals (registryAccess.ts).
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -7,10 +8,6 @@ export interface RegistryArgs {
   project: pulumi.Input<string>;
   location: pulumi.Input<string>;
   repositoryId: pulumi.Input<string>;
-  /** Members granted roles/artifactregistry.writer (CI identities that push). */
-  writers: pulumi.Input<string>[];
-  /** Members granted roles/artifactregistry.reader (cluster node service accounts, promoting CI). */
-  readers: pulumi.Input<string>[];
   /** Untagged versions older than this many days are deleted. */
   untaggedRetentionDays: pulumi.Input<number>;
 }
@@ -50,26 +47,6 @@ export class Registry extends pulumi.ComponentResource {
       // Every release image lives here: deleting it must be a deliberate, separate act.
       { parent: this, protect: true },
     );
-
-    const grants: [string, string, pulumi.Input<string>[]][] = [
-      ["writers", "roles/artifactregistry.writer", args.writers],
-      ["readers", "roles/artifactregistry.reader", args.readers],
-    ];
-    for (const [suffix, role, members] of grants) {
-      if (members.length === 0) continue;
-      // Authoritative for the role on this repository: nobody else gets it by accident.
-      new gcp.artifactregistry.RepositoryIamBinding(
-        `${name}-${suffix}`,
-        {
-          project: repository.project,
-          location: repository.location,
-          repository: repository.repositoryId,
-          role,
-          members: pulumi.all(members).apply((m) => [...new Set(m)].sort()),
-        },
-        { parent: this },
-      );
-    }
 
     this.repositoryName = repository.name;
     this.registryUri = repository.registryUri;

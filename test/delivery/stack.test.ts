@@ -12,7 +12,7 @@ const SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret";
 const WIF_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider";
 const ACCOUNT = "gcp:serviceaccount/account:Account";
 const KEY = "gcp:serviceaccount/key:Key";
-const REGISTRY_BINDING = "gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding";
+const REGISTRY_MEMBER = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember";
 
 function committed(stack: string, key: string): string {
   const value = stackFileConfig(stack)[`facilitator:${key}`];
@@ -59,14 +59,16 @@ describe("delivery in Pulumi.prod.yaml", () => {
     expect(names("production-preview")).toEqual(expected);
   });
 
-  it("prod's CI identities are readers of staging's registry, by name in Pulumi.staging.yaml", () => {
-    const readers = JSON.parse(committed("staging", "registryReaders")) as string[];
-    expect(readers).toEqual(
-      expect.arrayContaining([
-        "serviceAccount:ci-deploy-prod@x402-facilitator-prod.iam.gserviceaccount.com",
-        "serviceAccount:ci-preview-prod@x402-facilitator-prod.iam.gserviceaccount.com",
-      ]),
-    );
+  it("prod grants its own CI identities and nodes read access on staging's repository, member by member", async () => {
+    const run = await runStack({ stack: "prod", registry: RELEASED });
+    const reads = run.ofType(REGISTRY_MEMBER).filter((m) => m.inputs.role === "roles/artifactregistry.reader");
+    expect(reads.map((m) => m.inputs.member).sort()).toEqual([
+      "serviceAccount:ci-deploy-prod@x402-facilitator-prod.iam.gserviceaccount.com",
+      "serviceAccount:ci-preview-prod@x402-facilitator-prod.iam.gserviceaccount.com",
+      "serviceAccount:gke-nodes@x402-facilitator-prod.iam.gserviceaccount.com",
+    ]);
+    for (const m of reads) expect(m.inputs).toMatchObject({ project: "x402-facilitator-staging", repository: "facilitator" });
+    expect(run.ofType(REGISTRY_MEMBER).filter((m) => m.inputs.role !== "roles/artifactregistry.reader")).toEqual([]);
   });
 });
 
@@ -78,16 +80,16 @@ describe("delivery in Pulumi.staging.yaml", () => {
     expect(envs.staging.reviewers).toBeUndefined();
     expect(run.ofType(POLICY).map((p) => p.inputs.branchPattern ?? p.inputs.tagPattern).sort()).toEqual(["main", "v*.*.*"]);
 
-    const binding = (role: string) => run.ofType(REGISTRY_BINDING).find((b) => b.inputs.role === role)!;
-    const writers = binding("roles/artifactregistry.writer");
-    const readers = binding("roles/artifactregistry.reader");
-    expect(writers.inputs.members).toEqual(["serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com"]);
-    expect(readers.inputs.members).toContain("serviceAccount:ci-preview-staging@x402-facilitator-staging.iam.gserviceaccount.com");
-    expect(readers.inputs.members).not.toContain("serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com");
-    // the bindings are made after the accounts exist
+    const members = (role: string) => run.ofType(REGISTRY_MEMBER).filter((m) => m.inputs.role === role).map((m) => m.inputs.member);
+    expect(members("roles/artifactregistry.writer")).toEqual(["serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com"]);
+    expect(members("roles/artifactregistry.reader")).toContain("serviceAccount:ci-preview-staging@x402-facilitator-staging.iam.gserviceaccount.com");
+    expect(members("roles/artifactregistry.reader")).not.toContain("serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com");
+    // the grants are made after the accounts exist
     const accountUrn = (id: string) => run.ofType(ACCOUNT).find((a) => a.inputs.accountId === id)!.urn.split("::").pop()!;
-    expect(writers.options.dependsOn.some((urn) => urn.endsWith(`::${accountUrn("ci-deploy-staging")}`))).toBe(true);
-    expect(readers.options.dependsOn.some((urn) => urn.endsWith(`::${accountUrn("ci-preview-staging")}`))).toBe(true);
+    const grantOf = (id: string) => run.ofType(REGISTRY_MEMBER).find((m) => String(m.inputs.member).includes(`:${id}@`))!;
+    for (const id of ["ci-deploy-staging", "ci-preview-staging"]) {
+      expect(grantOf(id).options.dependsOn.some((urn) => urn.endsWith(`::${accountUrn(id)}`))).toBe(true);
+    }
 
     const [provider] = run.ofType(WIF_PROVIDER);
     expect(provider.inputs.attributeCondition).toContain(`assertion.repository_id == '${committed("staging", "githubRepositoryId")}'`);

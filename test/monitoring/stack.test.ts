@@ -74,9 +74,9 @@ describe("monitoring config", () => {
     );
   });
 
-  it("refuses a balance alert at or below the service's readiness floor, accepts one above it", async () => {
+  it("refuses a balance alert at or below the service's own floor, accepts one above it", async () => {
     await expect(run("prod", { minSignerBalanceWei: "1000000000000000000" })).rejects.toThrow(
-      /facilitator:monitoringMinSignerBalance: expected more POL than the readiness floor facilitator:minSignerBalanceWei \(1000000000000000000 wei\); got 1, so the low-balance warning would only come after the pods turn unready/,
+      /facilitator:monitoringMinSignerBalance: expected more POL than the service's floor facilitator:minSignerBalanceWei \(1000000000000000000 wei\); got 1, so the low-balance warning would only come after the dependencies alert/,
     );
     const above = await run("prod", { minSignerBalanceWei: "10000000000000000" });
     expect(above.ofType(ALERT)).toHaveLength(5);

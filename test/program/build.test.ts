@@ -32,10 +32,11 @@ describe("staging with imageTag v1.3.0, not yet in the registry", () => {
       SOURCE: "",
       VERSION: "v1.3.0",
     });
-    // The push waits for the repository (and its IAM) this stack owns.
-    const registryChildren = run.resources.filter((r) => r.parent === run.one("facilitator:index:Registry").urn).map((r) => r.urn);
-    expect(registryChildren.length).toBeGreaterThanOrEqual(2);
-    expect(built.options.dependsOn).toEqual(expect.arrayContaining(registryChildren));
+    // The push waits for the repository this stack owns and for the grant that lets CI push to it.
+    const childrenOf = (type: string) => run.resources.filter((r) => r.parent === run.one(type).urn).map((r) => r.urn);
+    const waitsFor = [...childrenOf("facilitator:index:Registry"), ...childrenOf("facilitator:index:RegistryAccess")];
+    expect(run.ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").some((m) => m.inputs["role"] === "roles/artifactregistry.writer")).toBe(true);
+    expect(built.options.dependsOn).toEqual(expect.arrayContaining(waitsFor));
 
     const digest = String(built.state["digest"]);
     const image = (run.one("kubernetes:apps/v1:Deployment").inputs as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image;

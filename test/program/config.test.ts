@@ -40,7 +40,7 @@ describe("the committed stacks parse into typed config", () => {
     expect(cfg.stack).toBe("staging");
     expect(cfg.image).toMatchObject({ tag: "v1.2.3", name: "x402-facilitator-amoy", build: true });
     expect(cfg.registry).toMatchObject({ project: "x402-facilitator-staging", location: "europe-west1", repository: "facilitator", create: true });
-    expect(cfg.registry.readers).toContain("serviceAccount:gke-nodes@x402-facilitator-prod.iam.gserviceaccount.com");
+    expect(cfg.registry.readers).toEqual(["serviceAccount:gke-nodes@x402-facilitator-staging.iam.gserviceaccount.com"]);
     expect(cfg.kubernetes).toMatchObject({ namespace: "facilitator-staging", replicas: 1, rpcPort: 443 });
     expect(cfg.app).toMatchObject({ usdcAddress: "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582", realSettle: false });
   });

@@ -141,7 +141,7 @@ describe("FacilitatorImage", () => {
   it("build: one image, both immutable tags, pushed with the ambient access token, kept on delete", async () => {
     const run = await runProgram(() => {
       const registry = new gcp.artifactregistry.Repository("repo", { format: "DOCKER", repositoryId: "facilitator", location: "europe-west1", project: where.project });
-      const image = new FacilitatorImage("facilitator", { ...base, action: { action: "build", shortSha: "abc1234", commit }, registry });
+      const image = new FacilitatorImage("facilitator", { ...base, action: { action: "build", shortSha: "abc1234", commit }, after: [registry] });
       return { digest: image.digest, ref: image.ref };
     });
     const built = run.one("docker-build:index:Image");

@@ -117,7 +117,7 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
       dockerConfig: { immutableTags: true },
       vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
     });
-    const roles = run.ofType("gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding").map((b) => b.inputs["role"]);
+    const roles = run.ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").map((b) => b.inputs["role"]);
     expect(roles).toEqual(expect.arrayContaining(["roles/artifactregistry.writer", "roles/artifactregistry.reader"]));
   });
 });
