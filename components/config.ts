@@ -15,7 +15,7 @@ import { bucketNamesStack, bucketOfBackendUrl, reachesEveryBucket, stackStateBuc
 export const CONFIG_NAMESPACE = "facilitator";
 /** Stacks that only promote: they deploy what staging built and never build themselves. */
 export const PROMOTE_ONLY_STACKS: readonly string[] = ["prod"];
-/** The facilitator listens here (DESIGN.md); fixed so probes, Service and policy agree. */
+/** The facilitator listens here (the image's EXPOSE 5401); fixed so probes, Service and policy agree. */
 export const FACILITATOR_PORT = 5401;
 /**
  * SHUTDOWN_GRACE_MS, set on both targets: after SIGTERM the service finishes in-flight settlements

@@ -40,7 +40,7 @@ export class Registry extends pulumi.ComponentResource {
         dockerConfig: { immutableTags: true },
         cleanupPolicyDryRun: false,
         cleanupPolicies: pulumi.output(args.untaggedRetentionDays).apply(cleanupPolicies),
-        // INHERITED = scanned whenever the project's Container Scanning API is on (the README enables it).
+        // INHERITED = scanned whenever the project's Container Scanning API is on (docs/pulumi.md, "Set up a stack", enables it).
         vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
         labels: { app: "x402-facilitator", "managed-by": "pulumi" },
       },

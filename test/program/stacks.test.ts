@@ -75,7 +75,7 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
     }
   });
 
-  it("probes, resources and pod security as DESIGN.md requires", () => {
+  it("probes, resources and pod security as the security model requires (docs/architecture.md)", () => {
     const d = run.one("kubernetes:apps/v1:Deployment");
     const c = container(d);
     expect(at(c, "readinessProbe", "httpGet", "path")).toBe("/readyz");
