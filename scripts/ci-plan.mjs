@@ -179,14 +179,14 @@ export function previewNote(stack, changes, grants) {
   if (changes.length === 0) {
     lines.push("No resource changes.");
   } else if (outside.length === 0) {
-    lines.push(`After the merge, CI may apply all ${changes.length} planned change${changes.length === 1 ? "" : "s"} (${rightsLine(grants)}).`);
+    lines.push(`When CI next deploys \`${stack}\` from main, it may apply all ${changes.length} planned change${changes.length === 1 ? "" : "s"} (${rightsLine(grants)}).`);
   } else {
     lines.push(
-      `:warning: After the merge, CI will stop before applying: ${outside.length} change${outside.length === 1 ? " is" : "s are"} outside the CI deployer's rights (${rightsLine(grants)}):`,
+      `:warning: When CI next deploys \`${stack}\` from main, it stops before applying anything: ${outside.length} change${outside.length === 1 ? " is" : "s are"} outside the CI deployer's rights (${rightsLine(grants)}):`,
       "",
       ...outside.map((c) => `- \`${describe(c)}\`: needs ${neededRights(c.type)}`),
       "",
-      `An operator with those rights applies it: \`${operatorCommand(stack)}\` from a checkout of main.`,
+      `Once this is on main, someone with those rights applies it: \`${operatorCommand(stack)}\` from a checkout of main.`,
     );
   }
   const clientSide = changes.filter((c) => c.type.startsWith("kubernetes:") && c.ops.some((op) => !NO_CHANGE_OPS.includes(op) && op !== "delete"));

@@ -4,9 +4,12 @@
 # Refuses a non-semver version, a dirty tree, a version without a CHANGELOG.md entry, or a tag
 # that already exists. Runs the tests (RELEASE_SKIP_TESTS=1 skips them: for this script's own
 # tests only). Sets facilitator:imageTag to the version in Pulumi.staging.yaml (and in
-# Pulumi.prod.yaml, so the production job of the release deploys the same digest and main keeps
-# saying what runs), commits, and creates the annotated tag "release(vX.Y.Z): <summary>".
-# Pushes the branch and the tag together only with --push; the tag push starts the release workflow.
+# Pulumi.prod.yaml, so production runs the same digest once its reviewers approve, and main keeps
+# saying what runs), commits, and creates the annotated tag "release(vX.Y.Z): <summary>" on that
+# commit. Pushes main and the tag together only with --push (from main only): the push to main
+# changes both stack files, so deploy-on-merge.yml dispatches release.yml at main, whose staging
+# job builds the image from HEAD at the tag. Deploys always apply main's tree; the tag names the
+# source of the image only.
 set -euo pipefail
 
 usage() { echo "usage: scripts/release.sh vX.Y.Z [--push]" >&2; }
@@ -52,6 +55,7 @@ if existing="$(git rev-parse -q --verify "refs/tags/$version")"; then
   die "tag $version already exists (${existing:0:12}); releases are immutable: choose the next version"
 fi
 if $push; then
+  [[ "$branch" == main ]] || die "--push releases from main only (deploys apply main's tree; a tag elsewhere would not be deployed): git switch main"
   git remote get-url origin > /dev/null 2>&1 || die "--push needs a remote named origin"
   remote_tags="$(git ls-remote --tags origin "refs/tags/$version")" || die "cannot reach origin to check for tag $version"
   [[ -z "$remote_tags" ]] || die "tag $version already exists on origin; releases are immutable: choose the next version"
@@ -91,7 +95,7 @@ echo "release: tagged $version at $(git rev-parse --short HEAD): $summary"
 if $push; then
   git push --atomic origin "refs/heads/$branch" "refs/tags/$version" \
     || die "push failed; the commit and tag $version are local only. Fix the cause, then: git push --atomic origin $branch $version"
-  echo "release: pushed $branch and $version; the release workflow deploys staging, then waits for production reviewers"
+  echo "release: pushed $branch and $version; deploy-on-merge runs release.yml at main: staging builds and deploys $version, then production waits for its reviewers"
 else
   echo "release: not pushed. To publish: git push --atomic origin $branch $version"
 fi

