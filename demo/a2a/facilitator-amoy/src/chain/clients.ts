@@ -1,8 +1,10 @@
 // Chain layer: viem clients for Polygon Amoy, and the chain-id guard run at start-up.
 import { createPublicClient, http, type PublicClient, type Transport } from "viem";
 import { polygonAmoy } from "viem/chains";
-import { AMOY_CHAIN_ID } from "../config/config.js";
 import { describeRpcFailure } from "./rpcErrors.js";
+
+/** Polygon Amoy, the only chain this facilitator settles on. */
+export const AMOY_CHAIN_ID = polygonAmoy.id;
 
 export type AmoyClient = PublicClient<Transport, typeof polygonAmoy>;
 

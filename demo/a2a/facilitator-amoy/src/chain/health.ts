@@ -4,8 +4,7 @@
 // all pods out of the Service at once. Cached for a few seconds and shared by concurrent callers,
 // so scrapes never turn into a request storm against the RPC.
 import type { Address } from "viem";
-import { AMOY_CHAIN_ID } from "../config/config.js";
-import type { AmoyClient } from "./clients.js";
+import { AMOY_CHAIN_ID, type AmoyClient } from "./clients.js";
 import { describeRpcFailure } from "./rpcErrors.js";
 
 export interface SignerBalance {

@@ -5,8 +5,6 @@ import { z } from "zod";
 import { getAddress, isAddress, parseGwei, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-/** Polygon Amoy, the only chain this facilitator settles on. */
-export const AMOY_CHAIN_ID = 80002;
 /** Circle's USDC on Polygon Amoy. */
 export const CIRCLE_AMOY_USDC: Address = "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582";
 export const DEFAULT_PORT = 5401;

@@ -9,7 +9,7 @@ import type { VerifyResponse } from "@x402/core/types";
 import { authorizationTypes, eip3009ABI } from "@x402/evm";
 import { getAddress, hashTypedData, type Hex } from "viem";
 import type { VerifyProbe } from "../chain/probe.js";
-import { AMOY_CHAIN_ID } from "../config/config.js";
+import { AMOY_CHAIN_ID } from "../chain/clients.js";
 import { requiredAmount, type Payment } from "./payment.js";
 import * as reasons from "./reasons.js";
 import { recoverSigner } from "./signature.js";

@@ -1,4 +1,4 @@
-// Concurrency helpers for settlement.
+// One execution at a time per key, for settlement (see Facilitator.settle).
 
 /**
  * One execution at a time per key. A call whose `variant` equals the running one's joins it and
@@ -20,26 +20,5 @@ export class SingleFlight<T> {
     const result = task().finally(() => this.running.delete(key));
     this.running.set(key, { variant, result });
     return { result: await result, shared: false };
-  }
-}
-
-/** A size-bounded map that forgets its oldest entries first. */
-export class BoundedMap<V> {
-  private readonly entries = new Map<string, V>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(key: string): V | undefined {
-    return this.entries.get(key);
-  }
-
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
   }
 }

@@ -3,8 +3,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { AMOY_CHAIN_ID } from "../../src/chain/clients.js";
 
-export const AMOY_CHAIN_ID = 80002;
+export { AMOY_CHAIN_ID };
 
 export interface AnvilOptions {
   /** Interval mining (seconds) instead of mining each transaction at once. */
