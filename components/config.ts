@@ -10,21 +10,22 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigError, ConfigReader, type RawConfig } from "./config-reader";
 import type { GithubDeliveryArgs } from "./githubDelivery";
 import { polToWei, type AlertThresholds } from "./monitoring-queries";
+import { SERVICE_PORT, SERVICE_SHUTDOWN } from "./serviceContract";
 import { bucketNamesStack, bucketOfBackendUrl, reachesEveryBucket, stackStateBucketName } from "./state-isolation";
 
 export const CONFIG_NAMESPACE = "facilitator";
 /** Stacks that only promote: they deploy what staging built and never build themselves. */
 export const PROMOTE_ONLY_STACKS: readonly string[] = ["prod"];
-/** The facilitator listens here (the image's EXPOSE 5401); fixed so probes, Service and policy agree. */
-export const FACILITATOR_PORT = 5401;
+/** The facilitator listens here (the image's EXPOSE); fixed so probes, Service and policy agree. */
+export const FACILITATOR_PORT = SERVICE_PORT;
 /**
  * SHUTDOWN_GRACE_MS, set on both targets: after SIGTERM the service finishes in-flight settlements
- * for this long and exits at most 3 s later. The pod's termination grace and the container's stop
- * timeout are sized to cover it (tests check the sums).
+ * for this long and exits at most SHUTDOWN_EXIT_MARGIN_MS later. The pod's termination grace and the
+ * container's stop timeout are sized to cover it (tests check the sums).
  */
-export const SHUTDOWN_GRACE_MS = 25_000;
+export const SHUTDOWN_GRACE_MS = SERVICE_SHUTDOWN.graceMs;
 /** The service's own margin between the end of the grace period and its forced exit. */
-export const SHUTDOWN_EXIT_MARGIN_MS = 3_000;
+export const SHUTDOWN_EXIT_MARGIN_MS = SERVICE_SHUTDOWN.exitMarginMs;
 
 export interface ImageConfig {
   /** The release to run, `vX.Y.Z`: the single source of truth of what runs. */

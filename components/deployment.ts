@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FACILITATOR_PORT } from "./config";
+import { SERVICE_PATHS } from "./serviceContract";
 import { DNS_EGRESS_PEERS, DNS_PORTS, rpcEgressPeers } from "./egress";
 import { plainEnv, secretEnv, type FacilitatorEnvArgs } from "./facilitatorEnv";
 
@@ -116,9 +117,9 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
                     ...Object.keys(secrets).map(fromSecret),
                     ...plainEnv(args).map(([envName, value]) => ({ name: envName, value })),
                   ],
-                  startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 30 },
-                  livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                  readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 },
+                  startupProbe: { httpGet: { path: SERVICE_PATHS.live, port: "http" }, periodSeconds: 2, failureThreshold: 30 },
+                  livenessProbe: { httpGet: { path: SERVICE_PATHS.live, port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+                  readinessProbe: { httpGet: { path: SERVICE_PATHS.ready, port: "http" }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 },
                   resources: {
                     requests: { cpu: args.cpuRequest, memory: args.memoryRequest },
                     limits: { cpu: args.cpuLimit, memory: args.memoryLimit },

@@ -3,6 +3,7 @@
 // out, so the service applies its own defaults.
 import type * as pulumi from "@pulumi/pulumi";
 import { FACILITATOR_PORT, SHUTDOWN_GRACE_MS } from "./config";
+import { SERVICE_ENV as ENV } from "./serviceContract";
 
 export interface FacilitatorEnvArgs {
   /** One signer; or signerKeys, a comma-separated pool. Exactly one of the two: the service refuses both. */
@@ -20,20 +21,20 @@ export interface FacilitatorEnvArgs {
 /** Secret env, in a fixed order: the signer(s), the RPC URL, the API keys. */
 export function secretEnv(args: FacilitatorEnvArgs): Record<string, pulumi.Input<string>> {
   return {
-    ...(args.privateKey !== undefined ? { FACILITATOR_PRIVATE_KEY: args.privateKey } : {}),
-    ...(args.signerKeys !== undefined ? { FACILITATOR_PRIVATE_KEYS: args.signerKeys } : {}),
-    AMOY_RPC_URL: args.rpcUrl,
-    ...(args.apiKeys !== undefined ? { FACILITATOR_API_KEYS: args.apiKeys } : {}),
+    ...(args.privateKey !== undefined ? { [ENV.privateKey]: args.privateKey } : {}),
+    ...(args.signerKeys !== undefined ? { [ENV.privateKeys]: args.signerKeys } : {}),
+    [ENV.rpcUrl]: args.rpcUrl,
+    ...(args.apiKeys !== undefined ? { [ENV.apiKeys]: args.apiKeys } : {}),
   };
 }
 
 /** Plain env, in a fixed order (name, value). */
 export function plainEnv(args: FacilitatorEnvArgs): [name: string, value: string][] {
   return [
-    ["AMOY_USDC_ADDRESS", args.usdcAddress],
-    ["REAL_SETTLE", String(args.realSettle)],
-    ["PORT", String(FACILITATOR_PORT)],
-    ["SHUTDOWN_GRACE_MS", String(SHUTDOWN_GRACE_MS)],
-    ...(args.minSignerBalanceWei !== undefined ? [["MIN_SIGNER_BALANCE_WEI", args.minSignerBalanceWei] as [string, string]] : []),
+    [ENV.usdcAddress, args.usdcAddress],
+    [ENV.realSettle, String(args.realSettle)],
+    [ENV.port, String(FACILITATOR_PORT)],
+    [ENV.shutdownGraceMs, String(SHUTDOWN_GRACE_MS)],
+    ...(args.minSignerBalanceWei !== undefined ? [[ENV.minSignerBalanceWei, args.minSignerBalanceWei] as [string, string]] : []),
   ];
 }

@@ -1,25 +1,10 @@
 // Pure parts of monitoring: the metric names the facilitator exports (the contract with the
 // service: its src/metrics/metrics.ts), the PromQL of each alert and the dashboard JSON.
 // No resources here, so all of it is unit-tested without mocks.
+import { SERVICE_METRICS } from "./serviceContract";
 
-/** Prometheus metric names and label values exported by the facilitator on :5401/metrics. */
-export const METRICS = {
-  /** counter {route, method, status} — every HTTP response. */
-  httpRequests: "facilitator_http_requests_total",
-  /** histograms (seconds) of POST /verify and POST /settle handling. */
-  verifyDuration: "facilitator_verify_duration_seconds",
-  settleDuration: "facilitator_settle_duration_seconds",
-  /** counter {outcome, reason} — one per POST /settle; outcome ∈ success, failure, invalid, duplicate, pending, simulated. */
-  settlements: "facilitator_settlements_total",
-  /** gauge — settlements submitted and not yet final. */
-  settlementsInFlight: "facilitator_settlements_in_flight",
-  /** gauge {signer} — the signer's native (POL) balance in wei. */
-  signerBalance: "facilitator_signer_balance_wei",
-  /** gauge — 1 when /readyz answers 200 (the process is started and not draining), else 0. */
-  ready: "facilitator_ready",
-  /** gauge — 1 when what every replica shares is healthy (RPC reachable, chain id right, signers funded; GET /status), else 0. */
-  dependenciesHealthy: "facilitator_dependencies_healthy",
-} as const;
+/** Prometheus metric names the facilitator exports on its /metrics (the service's contract.json). */
+export const METRICS = SERVICE_METRICS;
 
 /**
  * `outcome` of a valid payment the facilitator could not settle (RPC error, revert, no gas). Rejected

@@ -3,6 +3,7 @@
 // unless the stack says it accepts that (facilitator:allowOpenSettlement, which the program turns
 // into a marker on the workload: the pack sees resources, not stack config).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { SERVICE_ENV } from "../components/serviceContract";
 import { stackOfUrn } from "./resources";
 import { containersOf, dockerContainerOf, podSpecOf, type DockerContainer, type ObjectMeta, type PodSpec } from "./workloads";
 
@@ -11,7 +12,7 @@ export const OPEN_SETTLEMENT_ANNOTATION = "x402.facilitator/open-settlement";
 export const OPEN_SETTLEMENT_LABEL = "x402.facilitator.open-settlement";
 export const SECRET_ENV_LABEL = "x402.facilitator.secret-env";
 const ALLOWED = "allowed";
-const API_KEYS_ENV = "FACILITATOR_API_KEYS";
+const API_KEYS_ENV = SERVICE_ENV.apiKeys;
 
 /**
  * Resources that route traffic from outside into the stack, or give it a public name. The stack

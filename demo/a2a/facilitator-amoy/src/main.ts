@@ -1,11 +1,12 @@
 // Entry point: validate env, refuse a wrong chain, serve, and drain in-flight settlements on SIGTERM.
 import { createApp, createLogger } from "./app.js";
 import { checkChainId } from "./chain/clients.js";
+import { SHUTDOWN } from "./contract.js";
 import { loadConfig, redactUrl } from "./config/config.js";
 import { recoveryBackend } from "./x402/signature.js";
 
 /** After the grace period, what is still open gets this long to answer before the process gives up. */
-const FORCE_EXIT_MARGIN_MS = 3_000;
+const FORCE_EXIT_MARGIN_MS = SHUTDOWN.exitMarginMs;
 
 async function main(): Promise<number> {
   const loaded = loadConfig(process.env);

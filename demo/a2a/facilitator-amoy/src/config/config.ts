@@ -4,14 +4,15 @@
 import { z } from "zod";
 import { getAddress, isAddress, parseGwei, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { SERVICE_PORT, SHUTDOWN } from "../contract.js";
 
 /** Circle's USDC on Polygon Amoy. */
 export const CIRCLE_AMOY_USDC: Address = "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582";
-export const DEFAULT_PORT = 5401;
+export const DEFAULT_PORT = SERVICE_PORT;
 /** 0.01 POL: a few settlements' worth of gas on Amoy. */
 export const DEFAULT_MIN_SIGNER_BALANCE_WEI = 10_000_000_000_000_000n;
 /** Kubernetes sends SIGTERM after the pod's preStop (5 s) and SIGKILLs 45 s later (components/deployment.ts); 25 s drains well inside that and inside Kubernetes' default 30 s. */
-export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
+export const DEFAULT_SHUTDOWN_GRACE_MS = SHUTDOWN.graceMs;
 /** Polygon PoS nodes refuse a priority fee below 25 gwei (PIP-35; chain/fees.ts). */
 export const DEFAULT_MIN_PRIORITY_FEE_GWEI = 25;
 /** Gas a contract payer's settlement may use: a FiatToken transfer with an ERC-1271 check takes ~100k. */

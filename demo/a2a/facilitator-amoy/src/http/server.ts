@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type onRequestHookHandler } from "fastify";
 import type { Logger } from "pino";
 import type { HealthReport } from "../chain/health.js";
+import { PATHS } from "../contract.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Facilitator, Outcome } from "../x402/facilitator.js";
 import { classifySettlement } from "../x402/outcomes.js";
@@ -14,7 +15,10 @@ import { paymentRequestBody } from "./schemas.js";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const RETRY_AFTER_SECONDS = 2;
-const ROUTES = "GET /supported, GET /healthz, GET /readyz, GET /status, GET /metrics, POST /verify, POST /settle";
+const ROUTES = [
+  ...[PATHS.supported, PATHS.live, PATHS.ready, PATHS.status, PATHS.metrics].map((path) => `GET ${path}`),
+  ...[PATHS.verify, PATHS.settle].map((path) => `POST ${path}`),
+].join(", ");
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -112,35 +116,35 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
     reply.code(404).send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}; this facilitator serves ${ROUTES}` }),
   );
 
-  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get(PATHS.live, async () => ({ status: "ok" }));
 
   // This process only: started (it answers) and not draining. Never what all replicas share (the
   // RPC, the signers' funds): a red answer there would empty the Service, and clients would get
   // connection errors instead of our 503 with Retry-After (and lose /verify, which needs no gas).
-  app.get("/readyz", async (_request, reply) => {
+  app.get(PATHS.ready, async (_request, reply) => {
     if (lifecycle.draining) return reply.code(503).send({ status: "draining", problems: ["the facilitator is shutting down"] });
     return reply.code(200).send({ status: "ready" });
   });
 
   // For humans and dashboards: the shared dependencies, each problem with its fix. Always 200: the
   // answer is in the body (the facilitator_dependencies_healthy metric carries it to alerts).
-  app.get("/status", async () => {
+  app.get(PATHS.status, async () => {
     const report = await health();
     const balances = Object.fromEntries(report.balances.map((b) => [b.signer, b.wei.toString()]));
     return { dependencies: report.healthy ? "healthy" : "unhealthy", draining: lifecycle.draining, problems: report.problems, signerBalancesWei: balances };
   });
 
-  app.get("/metrics", async (_request, reply) => {
+  app.get(PATHS.metrics, async (_request, reply) => {
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);
   });
 
-  app.get("/supported", async () => facilitator.supported);
+  app.get(PATHS.supported, async () => facilitator.supported);
 
   // Checked before the body is even read: a missing or wrong key costs no parsing and no RPC call.
   const authorized: onRequestHookHandler[] = apiKeys.length > 0 ? [apiKeyCheck(apiKeys)] : [];
 
-  app.post<{ Body: FacilitatorRequest }>("/verify", { schema: { body: paymentRequestBody }, onRequest: authorized }, async (request, reply) => {
+  app.post<{ Body: FacilitatorRequest }>(PATHS.verify, { schema: { body: paymentRequestBody }, onRequest: authorized }, async (request, reply) => {
     const stopTimer = metrics.verifyDuration.startTimer();
     try {
       const outcome = await facilitator.verify(request.body);
@@ -151,7 +155,7 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
     }
   });
 
-  app.post<{ Body: FacilitatorRequest }>("/settle", { schema: { body: paymentRequestBody }, onRequest: authorized }, async (request, reply) => {
+  app.post<{ Body: FacilitatorRequest }>(PATHS.settle, { schema: { body: paymentRequestBody }, onRequest: authorized }, async (request, reply) => {
     const stopTimer = metrics.settleDuration.startTimer();
     try {
       const outcome = await facilitator.settle(request.body);

@@ -1,7 +1,7 @@
-// Prometheus metrics (prom-client), named as the monitoring component expects
-// (components/monitoring-queries.ts; contract in the service README). One registry per app, so
-// several in-process instances (tests) never share counters.
+// Prometheus metrics (prom-client), named in contract.json, which the monitoring component's alerts
+// and dashboard read too. One registry per app, so several in-process instances (tests) never share counters.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { METRIC_NAMES } from "../contract.js";
 
 export interface DependencySample {
   readonly healthy: boolean;
@@ -12,28 +12,28 @@ export class Metrics {
   readonly registry = new Registry();
 
   readonly httpRequests = new Counter({
-    name: "facilitator_http_requests_total",
+    name: METRIC_NAMES.httpRequests,
     help: "HTTP responses by route pattern, method and status code",
     labelNames: ["route", "method", "status"] as const,
     registers: [this.registry],
   });
 
   readonly verifyDuration = new Histogram({
-    name: "facilitator_verify_duration_seconds",
+    name: METRIC_NAMES.verifyDuration,
     help: "Time to handle POST /verify",
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
 
   readonly settleDuration = new Histogram({
-    name: "facilitator_settle_duration_seconds",
+    name: METRIC_NAMES.settleDuration,
     help: "Time to handle POST /settle, including waiting for the receipt",
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
     registers: [this.registry],
   });
 
   readonly settlements = new Counter({
-    name: "facilitator_settlements_total",
+    name: METRIC_NAMES.settlements,
     help: "POST /settle outcomes: success, failure, invalid, duplicate, pending, simulated; reason is the errorReason code",
     labelNames: ["outcome", "reason"] as const,
     registers: [this.registry],
@@ -46,7 +46,7 @@ export class Metrics {
   constructor(sample: () => Promise<DependencySample>, ready: () => boolean, inFlight: () => number) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
-      name: "facilitator_settlements_in_flight",
+      name: METRIC_NAMES.settlementsInFlight,
       help: "Settlements submitted (broadcast) and not yet final",
       registers: [this.registry],
       collect() {
@@ -54,7 +54,7 @@ export class Metrics {
       },
     });
     new Gauge({
-      name: "facilitator_signer_balance_wei",
+      name: METRIC_NAMES.signerBalance,
       help: "Native (POL) balance of each signer, in wei",
       labelNames: ["signer"] as const,
       registers: [this.registry],
@@ -64,7 +64,7 @@ export class Metrics {
       },
     });
     new Gauge({
-      name: "facilitator_ready",
+      name: METRIC_NAMES.ready,
       help: "1 when /readyz answers 200 (this process is started and not draining), else 0",
       registers: [this.registry],
       collect() {
@@ -72,7 +72,7 @@ export class Metrics {
       },
     });
     new Gauge({
-      name: "facilitator_dependencies_healthy",
+      name: METRIC_NAMES.dependenciesHealthy,
       help: "1 when the shared dependencies are healthy (RPC reachable, chain id 80002, signers funded; GET /status), else 0",
       registers: [this.registry],
       async collect() {
