@@ -118,6 +118,39 @@ describe("preview.yml", () => {
     const index = (pred: (s: Step) => boolean) => job.steps.findIndex(pred);
     expect(index((s) => s.uses === "./.github/actions/gcp-login")).toBeLessThan(index((s) => s.uses?.startsWith("pulumi/actions@") ?? false));
   });
+  it("saves the plan and posts what CI may apply, and what was previewed client-side, as one comment per stack, updated in place", () => {
+    const previewAt = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+    expect(job.steps[previewAt]!.with?.plan).toBe("${{ runner.temp }}/${{ matrix.stack }}.plan.json");
+    const noteAt = job.steps.findIndex((s) => s.run?.includes("scripts/ci-plan.mjs note"));
+    expect(noteAt).toBeGreaterThan(previewAt);
+    const note = job.steps[noteAt]!;
+    expect(note.env).toEqual({ GH_TOKEN: "${{ github.token }}", PR: "${{ github.event.pull_request.number }}", STACK: "${{ matrix.stack }}" });
+
+    // The step's script with `gh` recorded: the first run creates the comment, the next edits it.
+    const dir = mkdtempSync(join(tmpdir(), "preview-note-"));
+    try {
+      writeFileSync(join(dir, "prod.plan.json"), JSON.stringify({ resourcePlans: {} }));
+      writeFileSync(join(dir, "gh"), '#!/usr/bin/env bash\nprintf \'%s\\n\' "$*" >> "$CALLS"\nif [[ "$*" == *--paginate* && -f "$EXISTING" ]]; then cat "$EXISTING"; fi\n');
+      spawnSync("chmod", ["+x", join(dir, "gh")]);
+      const run = () =>
+        spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", note.run!], {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: { PATH: `${dir}:${process.env.PATH ?? ""}`, CALLS: join(dir, "calls"), EXISTING: join(dir, "existing"), RUNNER_TEMP: dir, GITHUB_STEP_SUMMARY: join(dir, "summary"), GITHUB_REPOSITORY: "x402-payments/facilitator-deploy", GH_TOKEN: "fake", PR: "7", STACK: "prod" },
+        });
+      expect(run().status).toBe(0);
+      writeFileSync(join(dir, "existing"), "42\n");
+      expect(run().status).toBe(0);
+      const calls = readFileSync(join(dir, "calls"), "utf8");
+      expect(calls).toContain("api --paginate repos/x402-payments/facilitator-deploy/issues/7/comments --jq .[] | select(.body | startswith(\"<!-- ci-plan:prod -->\")) | .id");
+      expect(calls).toContain("api --method POST repos/x402-payments/facilitator-deploy/issues/7/comments -f body=<!-- ci-plan:prod -->\n#### CI plan for `prod`");
+      expect(calls).toContain("api --method PATCH repos/x402-payments/facilitator-deploy/issues/comments/42 -f body=<!-- ci-plan:prod -->");
+      expect(readFileSync(join(dir, "summary"), "utf8")).toContain("#### CI plan for `prod`");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("needs no Docker: previews never build (the image component's buildOnPreview is false)", () => {
     expect(job.steps.some((s) => s.uses?.startsWith("docker/setup-buildx-action@"))).toBe(false);
   });
