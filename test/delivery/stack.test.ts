@@ -114,7 +114,7 @@ describe("the environment of each deploy job admits main, where release.yml runs
     expect(await admits("staging", "staging")).toBe(true);
   });
 
-  // Tripwire for a follow-up outside this repository area's owners' files: Pulumi.prod.yaml needs
+  // Tripwire for a follow-up in files this change may not edit: Pulumi.prod.yaml needs
   // `facilitator:githubDeployBranches: [main]` (required reviewers stay the gate), and the policy
   // production-environment-protected (policy/github.ts) must accept the branch main, which it
   // refuses today. Until then GitHub refuses the production job of a run at main. When both land,
