@@ -12,6 +12,13 @@ type Ruleset = Unwrap<github.RepositoryRulesetArgs>;
 /** GitHub environment names treated as production. */
 export const PRODUCTION_ENVIRONMENTS = ["production", "prod"];
 
+/**
+ * Deploys run from main (the stack files there select each image; rollback is a change on main), so
+ * production admits that branch; required reviewers stay the gate. Release tags stay admitted for
+ * runs started before deploys moved to main.
+ */
+const PROTECTED_BRANCH = "main";
+
 function isProduction(environment: Environment): boolean {
   return PRODUCTION_ENVIRONMENTS.includes(environment.environment.toLowerCase());
 }
@@ -27,18 +34,21 @@ export function productionEnvironmentProblems(environment: Environment, policies
     problems.push("does not restrict which refs may deploy (set deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true })");
   }
   const own = policies.filter((p) => p.repository === environment.repository && p.environment === environment.environment);
-  if (!own.some((p) => p.tagPattern && !["*", "**"].includes(p.tagPattern))) {
-    problems.push('has no tag-only deployment policy (add a RepositoryEnvironmentDeploymentPolicy with tagPattern: "v*.*.*")');
+  if (!own.some((p) => p.branchPattern === PROTECTED_BRANCH || (p.tagPattern && !["*", "**"].includes(p.tagPattern)))) {
+    problems.push(`has no deployment policy for the protected branch or release tags (add a RepositoryEnvironmentDeploymentPolicy with branchPattern: "${PROTECTED_BRANCH}")`);
   }
-  for (const p of own.filter((p) => p.branchPattern)) {
-    problems.push(`admits branch "${p.branchPattern}" (production deploys tags only: remove that deployment policy)`);
+  for (const p of own.filter((p) => p.branchPattern && p.branchPattern !== PROTECTED_BRANCH)) {
+    problems.push(`admits branch "${p.branchPattern}" (production deploys from the protected branch ${PROTECTED_BRANCH} only: remove that deployment policy)`);
+  }
+  for (const p of own.filter((p) => p.tagPattern && ["*", "**"].includes(p.tagPattern))) {
+    problems.push(`admits every tag ("${p.tagPattern}") (restrict it to release tags, e.g. "v*.*.*")`);
   }
   return problems;
 }
 
 export const productionEnvironmentProtected: StackValidationPolicy = {
   name: "production-environment-protected",
-  description: "The production GitHub environment has required reviewers, prevents self-review, and admits only release tags.",
+  description: "The production GitHub environment has required reviewers, prevents self-review, and admits only release tags and the protected branch main.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {

@@ -43,10 +43,17 @@ describe("production-environment-protected", () => {
     expect(await problems(environment({ deploymentBranchPolicy: undefined }), tagsOnly)).toEqual([expect.stringMatching(/does not restrict which refs/)]);
   });
 
-  it("rejects a missing tag policy, a catch-all tag and a branch policy", async () => {
-    expect(await problems(environment())).toEqual([expect.stringMatching(/has no tag-only deployment policy/)]);
-    expect(await problems(environment(), deploymentPolicy({ tagPattern: "*" }))).toEqual([expect.stringMatching(/has no tag-only deployment policy/)]);
-    expect(await problems(environment(), tagsOnly, deploymentPolicy({ branchPattern: "main" }))).toEqual([expect.stringMatching(/admits branch "main"/)]);
+  // Deploys run from main (release.yml at main; rollback is a change of a stack file on main), so
+  // production admits main and release tags; any other branch, or every tag, is refused.
+  it("rejects no deployment policy, a catch-all tag and any branch but main", async () => {
+    expect(await problems(environment())).toEqual([expect.stringMatching(/has no deployment policy for the protected branch or release tags/)]);
+    expect(await problems(environment(), deploymentPolicy({ tagPattern: "*" }))).toEqual([
+      expect.stringMatching(/has no deployment policy/),
+      expect.stringMatching(/admits every tag \("\*"\)/),
+    ]);
+    expect(await problems(environment(), tagsOnly, deploymentPolicy({ branchPattern: "release/*" }))).toEqual([expect.stringMatching(/admits branch "release\/\*"/)]);
+    expect(await problems(environment(), tagsOnly, deploymentPolicy({ branchPattern: "main" }))).toEqual([]);
+    expect(await problems(environment(), deploymentPolicy({ branchPattern: "main" }))).toEqual([]);
   });
 
   it("matches the deployment policy to its own repository and environment", async () => {
