@@ -1,17 +1,8 @@
 // The Monitoring component under Pulumi mocks: what it registers is what the engine would create.
-import * as pulumi from "@pulumi/pulumi";
-import * as settings from "@pulumi/pulumi/runtime/settings";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { MonitoringArgs } from "../../components/monitoring";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-const registered: Registered[] = [];
-const ofType = (type: string) => registered.filter((r) => r.type === type);
+import { Monitoring, type MonitoringArgs } from "../../components/monitoring";
+import type { RecordedResource } from "../support/mocks";
+import { runProgram } from "../support/program";
 
 const CHANNELS = ["projects/x402-facilitator-prod/notificationChannels/111", "projects/x402-facilitator-prod/notificationChannels/222"];
 const args: MonitoringArgs = {
@@ -25,28 +16,19 @@ const args: MonitoringArgs = {
   project: "x402-facilitator-prod",
 };
 
+let ofType: (type: string) => RecordedResource[];
 let outputs: { dashboardId: string; alertPolicyNames: string[] };
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (a) => {
-        registered.push({ type: a.type, name: a.name, inputs: a.inputs as Record<string, unknown> });
-        const name = a.type === "gcp:monitoring/alertPolicy:AlertPolicy" ? `projects/x402-facilitator-prod/alertPolicies/${a.name}` : undefined;
-        return { id: `${a.name}-id`, state: { ...a.inputs, ...(name ? { name } : {}) } };
-      },
-      call: (a) => a.inputs,
+  const run = await runProgram(
+    () => {
+      const monitoring = new Monitoring("monitoring", args);
+      return { dashboardId: monitoring.dashboardId, alertPolicyNames: monitoring.alertPolicyNames };
     },
-    "facilitator",
-    "prod",
-    false,
+    { stack: "prod" },
   );
-  const { Monitoring } = await import("../../components/monitoring.js");
-  const monitoring = new Monitoring("monitoring", args);
-  const promiseOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
-  outputs = { dashboardId: await promiseOf(monitoring.dashboardId), alertPolicyNames: await promiseOf(monitoring.alertPolicyNames) };
-  // Every registration has reached the mocks once the runtime has no RPC in flight.
-  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  ofType = run.ofType;
+  outputs = run.outputs as typeof outputs;
 });
 
 describe("Monitoring", () => {

@@ -210,6 +210,9 @@ export function mockProviderOutputs(type: string, name: string, inputs: Record<s
     return {};
   }
   switch (type) {
+    case "gcp:monitoring/alertPolicy:AlertPolicy":
+      // The API names a policy projects/<project>/alertPolicies/<id>.
+      return { name: `projects/${String(inputs["project"] ?? "fake-project")}/alertPolicies/${name}` };
     case "docker-build:index:Image": {
       const tags = (inputs["tags"] ?? []) as string[];
       const digest = fakeDigest(tags.join(","));
@@ -247,6 +250,18 @@ export function mockProviderOutputs(type: string, name: string, inputs: Record<s
         publicKey: Buffer.from(`fake public key ${keyId}`).toString("base64"),
         keyAlgorithm: "KEY_ALG_RSA_2048",
         privateKeyType: "TYPE_GOOGLE_CREDENTIALS_FILE",
+      };
+    }
+    case "gcp:compute/globalAddress:GlobalAddress": {
+      // A reserved global external IPv4 address: a documentation address (RFC 5737 TEST-NET-3), stable per name.
+      const h = createHash("sha256").update(String(inputs["name"] ?? name)).digest();
+      return { address: `203.0.113.${h[0]! % 254 + 1}`, selfLink: `https://www.googleapis.com/compute/v1/projects/fake-project/global/addresses/${String(inputs["name"] ?? name)}` };
+    }
+    case "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": {
+      // The CNAME Certificate Manager asks for (FIXED_RECORD): _acme-challenge.<domain>. → <id>.<n>.authorize.certificatemanager.goog.
+      const domain = String(inputs["domain"]);
+      return {
+        dnsResourceRecords: [{ name: `_acme-challenge.${domain}.`, type: "CNAME", data: `${shortHash(domain)}-fake.1.authorize.certificatemanager.goog.` }],
       };
     }
     case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
