@@ -13,6 +13,8 @@ import { artifactRegistryHost } from "./components/image-plan";
 import { LocalFacilitatorImage, lookupLocalImage } from "./components/localImage";
 import { Monitoring } from "./components/monitoring";
 import { markOpenSettlementAllowed } from "./components/openSettlement";
+import { PublicEndpoint } from "./components/publicEndpoint";
+import { GOOGLE_LB_SOURCE_RANGES } from "./components/publicEndpoint-plan";
 import { Registry } from "./components/registry";
 import { configuredGrants, REGISTRY_READER, REGISTRY_WRITER, RegistryAccess, type RegistryGrant } from "./components/registryAccess";
 
@@ -90,6 +92,9 @@ export = async () => {
       ...cfg.app,
       ...cfg.kubernetes.resources,
       ingressNamespaces: cfg.kubernetes.ingressNamespaces,
+      // Behind GKE's Gateway the load balancer reaches the pods from Google's ranges (an Ingress
+      // controller's namespace is admitted through ingressNamespaces instead).
+      ...(cfg.publicEndpoint?.kind === "gateway" ? { loadBalancerSourceRanges: GOOGLE_LB_SOURCE_RANGES } : {}),
       rpcEgressCidrs: cfg.kubernetes.rpcEgressCidrs,
       rpcPort: cfg.kubernetes.rpcPort,
     },
@@ -114,10 +119,33 @@ export = async () => {
     );
   }
 
+  // facilitator:hostname: https://<hostname> in front of the Service. Its Google Cloud resources
+  // (address, certificate, Cloud Armor) are the operator's to apply: the CI deployer may change the workload only.
+  const endpoint = cfg.publicEndpoint
+    ? new PublicEndpoint(
+        "facilitator",
+        {
+          stack: cfg.stack,
+          endpoint: cfg.publicEndpoint,
+          namespace: app.namespace,
+          serviceName: app.serviceName,
+          servicePort: FACILITATOR_PORT,
+          labels: { ...app.podSelector, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "facilitator-deploy" },
+        },
+        { providers: [cluster], dependsOn: [app] },
+      )
+    : undefined;
+
   return {
     ...imageOutputs(image),
     /** The Kubernetes namespace of this stack (target docker: the container's name). */
     namespace: app.namespace,
+    /** `https://<facilitator:hostname>`, "" for an internal-only stack (the release smoke test's target when set). */
+    url: endpoint ? endpoint.url : "",
+    /** The address the hostname's DNS record points at ("" without a hostname). */
+    ipAddress: endpoint ? endpoint.ipAddress : "",
+    /** The DNS records to create for the hostname (A, and the certificate's CNAME with certificateDnsAuthorization). */
+    dnsRecords: endpoint ? endpoint.dnsRecords : [],
   };
 };
 

@@ -8,6 +8,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigError, ConfigReader, type RawConfig } from "./config-reader";
+import { readPublicEndpoint } from "./publicEndpoint-config";
+import type { PublicEndpointConfig } from "./publicEndpoint-plan";
 import type { GithubDeliveryArgs } from "./githubDelivery";
 import { polToWei, type AlertThresholds } from "./monitoring-queries";
 import { SERVICE_PORT, SERVICE_SHUTDOWN } from "./serviceContract";
@@ -131,6 +133,8 @@ export interface FacilitatorConfig {
   kubernetes: KubernetesConfig;
   monitoring: MonitoringConfig;
   delivery?: DeliveryConfig;
+  /** facilitator:hostname and what shapes it: `https://<hostname>` in front of the Service; unset: internal only. */
+  publicEndpoint?: PublicEndpointConfig;
   /** The operator accepts open mode (no API keys) with real settlement on an exposed stack (a marker for the policy pack). */
   allowOpenSettlement: boolean;
 }
@@ -531,9 +535,10 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
     monitoring,
     delivery: readDelivery(r, stack),
   };
+  const publicEndpoint = readPublicEndpoint(r, { stack, target, ingressNamespaces: config.kubernetes.ingressNamespaces });
   checkBalanceAlertAboveServiceFloor(r, config.monitoring, config.app);
   checkRegistryMembersOwnedHere(r, config.registry, stack);
-  return { ...config, allowOpenSettlement: readOpenSettlement(r, config.app) };
+  return { ...config, ...(publicEndpoint ? { publicEndpoint } : {}), allowOpenSettlement: readOpenSettlement(r, config.app) };
 }
 
 /**

@@ -22,6 +22,11 @@ export interface FacilitatorDeploymentArgs extends FacilitatorEnvArgs {
   memoryLimit: string;
   /** Namespaces whose pods may call the facilitator. Empty: no ingress at all. */
   ingressNamespaces: string[];
+  /**
+   * Source ranges of a Google Cloud load balancer in front of the pods (its health checks and
+   * proxies; components/publicEndpoint-plan.ts), admitted on the serving port only. Empty or unset: none.
+   */
+  loadBalancerSourceRanges?: readonly string[];
   rpcEgressCidrs: string[];
   rpcPort: number;
 }
@@ -173,6 +178,7 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
       );
     }
 
+    const loadBalancer = [...(args.loadBalancerSourceRanges ?? [])];
     new k8s.networking.v1.NetworkPolicy(
       `${name}-netpol`,
       {
@@ -180,8 +186,8 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
         spec: {
           podSelector: { matchLabels: selector },
           policyTypes: ["Ingress", "Egress"],
-          ingress:
-            args.ingressNamespaces.length === 0
+          ingress: [
+            ...(args.ingressNamespaces.length === 0
               ? []
               : [
                   {
@@ -190,7 +196,10 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
                     })),
                     ports: [{ port: FACILITATOR_PORT, protocol: "TCP" }],
                   },
-                ],
+                ]),
+            // The load balancer reaches the pods directly (container-native, NEGs): its ranges, this port.
+            ...(loadBalancer.length === 0 ? [] : [{ from: loadBalancer.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ port: FACILITATOR_PORT, protocol: "TCP" }] }]),
+          ],
           egress: [
             // DNS to the cluster's resolvers only (kube-dns, NodeLocal DNSCache, Cloud DNS; see
             // components/egress.ts), never port 53 anywhere: that would be an open channel out.
