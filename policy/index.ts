@@ -8,6 +8,7 @@ import { wifAttributeCondition } from "./identity";
 import { imagesByDigest } from "./images";
 import { openSettlementNotExposed } from "./openSettlement";
 import { dockerContainerHardening, podHardening } from "./podSecurity";
+import { publicEndpointHttpsOnly } from "./publicEndpoint";
 import { registryImmutableTags } from "./registry";
 import { noLiteralSecrets, secretsViaSecretKeyRef } from "./secrets";
 
@@ -24,4 +25,5 @@ export const policies: Policies = [
   wifAttributeCondition,
   prodAvailability,
   openSettlementNotExposed,
+  publicEndpointHttpsOnly,
 ];

@@ -25,6 +25,7 @@ describe("policy pack", () => {
       "wif-attribute-condition",
       "prod-availability",
       "open-settlement-not-exposed",
+      "public-endpoint-https-only",
     ]);
     for (const policy of policies) {
       expect(policy.enforcementLevel).toBe("mandatory");
