@@ -1,9 +1,10 @@
+// CiIdentity under the shared mocks (runProgram): pool, OIDC provider, CI accounts and their grants.
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import * as mod from "../../components/ciIdentity";
 import type { CiIdentityArgs } from "../../components/ciIdentity";
-import { FAKE_PROJECT_NUMBER, installMocks, ofType, promiseOf, settle, unwrapInput, type Registered } from "./mocks";
-
-const registered = installMocks();
+import { FAKE_PROJECT_NUMBER } from "../support/mocks";
+import { runProgram } from "../support/program";
 
 const POOL = "gcp:iam/workloadIdentityPool:WorkloadIdentityPool";
 const PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider";
@@ -14,8 +15,19 @@ const BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember";
 const KMS_IAM = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember";
 const KEY = "gcp:serviceaccount/key:Key";
 
-function under(prefix: string, type: string): Registered[] {
-  return ofType(registered, type).filter((r) => r.name.startsWith(`${prefix}-`));
+/** Runs one CiIdentity and returns its outputs (awaited) with every recorded resource. */
+function run(name: string, args: CiIdentityArgs) {
+  return runProgram(() => {
+    const identity = new mod.CiIdentity(name, args);
+    return {
+      workloadIdentityProvider: identity.workloadIdentityProvider,
+      deployerEmail: identity.deployerEmail,
+      deployerMember: identity.deployerMember,
+      previewerEmail: identity.previewerEmail,
+      previewerMember: identity.previewerMember,
+      deployerKeyJson: identity.deployerKeyJson,
+    };
+  });
 }
 
 function prodArgs(overrides: Partial<CiIdentityArgs> = {}): CiIdentityArgs {
@@ -63,15 +75,14 @@ describe("githubAttributeCondition", () => {
 
 describe("CiIdentity", () => {
   it("prod: pool + GitHub OIDC provider whose condition names the repository ids and the production environments", async () => {
-    const identity = new mod.CiIdentity("prod-ci", prodArgs());
-    expect(await promiseOf(identity.workloadIdentityProvider)).toBe(
+    const result = await run("prod-ci", prodArgs());
+    expect(result.outputs.workloadIdentityProvider).toBe(
       `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-prod/providers/github`,
     );
-    await settle();
 
-    const [pool] = under("prod-ci", POOL);
+    const [pool] = result.ofType(POOL);
     expect(pool.inputs).toMatchObject({ project: "acme-facilitator-prod", workloadIdentityPoolId: "github-prod" });
-    const [provider] = under("prod-ci", PROVIDER);
+    const [provider] = result.ofType(PROVIDER);
     expect(provider.inputs.oidc).toEqual({ issuerUri: "https://token.actions.githubusercontent.com" });
     const condition = String(provider.inputs.attributeCondition);
     expect(condition).toContain("assertion.repository_id == '812345678'");
@@ -85,13 +96,17 @@ describe("CiIdentity", () => {
   });
 
   it("prod: each service account is impersonable only from its own GitHub environment, with only its roles", async () => {
-    const identity = new mod.CiIdentity("prod-ci2", prodArgs({ poolId: "github-prod-2" }));
-    expect(await promiseOf(identity.deployerEmail)).toBe("ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    expect(await promiseOf(identity.previewerEmail)).toBe("ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    await settle();
+    const result = await run("prod-ci2", prodArgs({ poolId: "github-prod-2" }));
+    expect(result.outputs.deployerEmail).toBe("ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
+    expect(result.outputs.previewerEmail).toBe("ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
 
-    expect(under("prod-ci2", ACCOUNT).map((a) => a.inputs.accountId).sort()).toEqual(["ci-deploy-prod", "ci-preview-prod"]);
-    const wif = under("prod-ci2", SA_IAM).map((b) => [b.inputs.serviceAccountId, b.inputs.role, b.inputs.member]);
+    expect(
+      result
+        .ofType(ACCOUNT)
+        .map((a) => a.inputs.accountId)
+        .sort(),
+    ).toEqual(["ci-deploy-prod", "ci-preview-prod"]);
+    const wif = result.ofType(SA_IAM).map((b) => [b.inputs.serviceAccountId, b.inputs.role, b.inputs.member]);
     const poolName = `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-prod-2`;
     expect(wif.sort()).toEqual([
       [
@@ -108,7 +123,7 @@ describe("CiIdentity", () => {
     // no wildcard principals anywhere
     expect(wif.every(([, , member]) => !String(member).includes("*"))).toBe(true);
 
-    const grants = [...under("prod-ci2", PROJECT_IAM), ...under("prod-ci2", BUCKET_IAM), ...under("prod-ci2", KMS_IAM)]
+    const grants = [...result.ofType(PROJECT_IAM), ...result.ofType(BUCKET_IAM), ...result.ofType(KMS_IAM)]
       .map((g) => `${String(g.inputs.member).split(":")[1].split("@")[0]} ${String(g.inputs.role)}`)
       .sort();
     expect(grants).toEqual([
@@ -120,47 +135,56 @@ describe("CiIdentity", () => {
       "ci-preview-prod roles/storage.objectViewer",
     ]);
     // registry access is the Registry component's (authoritative bindings): none here
-    expect(ofType(registered, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")).toHaveLength(0);
-    expect(await promiseOf(identity.deployerMember)).toBe("serviceAccount:ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    expect(await promiseOf(identity.previewerMember)).toBe("serviceAccount:ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
+    expect(result.ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")).toHaveLength(0);
+    expect(result.outputs.deployerMember).toBe(
+      "serviceAccount:ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com",
+    );
+    expect(result.outputs.previewerMember).toBe(
+      "serviceAccount:ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com",
+    );
   });
 
   it("staging: the condition can bind the repository alone", async () => {
-    const identity = new mod.CiIdentity("stg-ci", {
+    const result = await run("stg-ci", {
       ...prodArgs(),
       project: "acme-facilitator-staging",
       poolId: "github-staging",
       bindEnvironments: false,
       deployer: { accountId: "ci-deploy-staging", environment: "staging", projectRoles: ["roles/container.developer"] },
-      previewer: { accountId: "ci-preview-staging", environment: "staging-preview", projectRoles: ["roles/container.viewer"] },
+      previewer: {
+        accountId: "ci-preview-staging",
+        environment: "staging-preview",
+        projectRoles: ["roles/container.viewer"],
+      },
       stateBucket: undefined,
       secretsKmsKey: undefined,
     });
-    await promiseOf(identity.workloadIdentityProvider);
-    await settle();
-    const [provider] = under("stg-ci", PROVIDER);
-    expect(provider.inputs.attributeCondition).toBe("assertion.repository_id == '812345678' && assertion.repository_owner_id == '4321'");
+    const [provider] = result.ofType(PROVIDER);
+    expect(provider.inputs.attributeCondition).toBe(
+      "assertion.repository_id == '812345678' && assertion.repository_owner_id == '4321'",
+    );
   });
 
   it("creates no service-account key unless opted in", async () => {
-    const identity = new mod.CiIdentity("nokey-ci", prodArgs({ poolId: "github-nokey" }));
-    await promiseOf(identity.workloadIdentityProvider);
-    await settle();
-    expect(under("nokey-ci", KEY)).toHaveLength(0);
-    expect(identity.deployerKeyJson).toBeUndefined();
+    const result = await run("nokey-ci", prodArgs({ poolId: "github-nokey" }));
+    expect(result.ofType(KEY)).toHaveLength(0);
+    expect(result.outputs.deployerKeyJson).toBeUndefined();
   });
 
   it("opt-in key: one key for the deployer only, exposed as secret JSON", async () => {
-    const identity = new mod.CiIdentity("key-ci", prodArgs({ poolId: "github-key", createDeployerKey: true }));
-    const json = await promiseOf(identity.deployerKeyJson!);
-    expect(JSON.parse(json)).toMatchObject({ type: "service_account" });
-    const { isSecret } = await import("@pulumi/pulumi");
-    expect(await isSecret(identity.deployerKeyJson!)).toBe(true);
-    await settle();
-    const keys = under("key-ci", KEY);
+    const result = await runProgram(async () => {
+      const identity = new mod.CiIdentity("key-ci", prodArgs({ poolId: "github-key", createDeployerKey: true }));
+      return {
+        deployerKeyJson: identity.deployerKeyJson!,
+        deployerKeyJsonIsSecret: await pulumi.isSecret(identity.deployerKeyJson!),
+      };
+    });
+    expect(JSON.parse(String(result.outputs.deployerKeyJson))).toMatchObject({ type: "service_account" });
+    expect(result.outputs.deployerKeyJsonIsSecret).toBe(true);
+    const keys = result.ofType(KEY);
     expect(keys).toHaveLength(1);
     expect(keys[0].inputs.serviceAccountId).toContain("ci-deploy-prod@");
-    expect(unwrapInput(keys[0].inputs.serviceAccountId).secret).toBe(false);
+    expect(keys[0].secretPaths).not.toContain("serviceAccountId");
   });
 
   describe("rejects bad input with the field and the fix", () => {
@@ -168,13 +192,25 @@ describe("CiIdentity", () => {
       [{ poolId: "gh" }, /poolId "gh" must be 4-32 characters/],
       [{ poolId: "gcp-github" }, /not starting with "gcp-"/],
       [{ repository: "just-a-name" }, /repository "just-a-name" must be "owner\/name"/],
-      [{ repositoryId: 0 }, /repositoryId must be the positive numeric id GitHub reports \(`gh api repos\/acme\/facilitator-deploy/],
-      [{ deployer: { accountId: "CI", environment: "production", projectRoles: [] } }, /service account id "CI" must be 6-30 characters/],
-      [{ deployer: { accountId: "ci-deploy-prod", environment: "production", projectRoles: ["owner"] } }, /"owner" is not an IAM role name/],
-      [{ previewer: { accountId: "ci-preview-prod", environment: "production", projectRoles: [] } }, /must use different GitHub environments/],
+      [
+        { repositoryId: 0 },
+        /repositoryId must be the positive numeric id GitHub reports \(`gh api repos\/acme\/facilitator-deploy/,
+      ],
+      [
+        { deployer: { accountId: "CI", environment: "production", projectRoles: [] } },
+        /service account id "CI" must be 6-30 characters/,
+      ],
+      [
+        { deployer: { accountId: "ci-deploy-prod", environment: "production", projectRoles: ["owner"] } },
+        /"owner" is not an IAM role name/,
+      ],
+      [
+        { previewer: { accountId: "ci-preview-prod", environment: "production", projectRoles: [] } },
+        /must use different GitHub environments/,
+      ],
       [{ secretsKmsKey: undefined }, /a secretsKeyRole is set but no secretsKmsKey is given/],
-    ] as [Partial<CiIdentityArgs>, RegExp][])("%#", (overrides, message) => {
-      expect(() => new mod.CiIdentity(`bad-${Math.random()}`, prodArgs(overrides))).toThrow(message);
+    ] as [Partial<CiIdentityArgs>, RegExp][])("%#", async (overrides, message) => {
+      await expect(runProgram(() => (new mod.CiIdentity("bad-ci", prodArgs(overrides)), {}))).rejects.toThrow(message);
     });
   });
 });

@@ -1,8 +1,8 @@
+// GithubDelivery under the shared mocks (runProgram): CI identity, GitHub environments and their variables.
 import { describe, expect, it } from "vitest";
 import { GithubDelivery, sharedVariables, type GithubDeliveryArgs } from "../../components/githubDelivery";
-import { FAKE_PROJECT_NUMBER, installMocks, ofType, promiseOf, settle, unwrapInput, type Registered } from "./mocks";
-
-const registered = installMocks();
+import { FAKE_PROJECT_NUMBER } from "../support/mocks";
+import { runProgram, type ProgramRun } from "../support/program";
 
 const ENV = "github:index/repositoryEnvironment:RepositoryEnvironment";
 const POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
@@ -10,9 +10,24 @@ const VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVari
 const SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret";
 const PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider";
 
-const under = (prefix: string, type: string): Registered[] => ofType(registered, type).filter((r) => r.name.startsWith(`${prefix}-`));
-const variablesOf = (prefix: string, environment: string): Record<string, unknown> =>
-  Object.fromEntries(under(prefix, VARIABLE).filter((v) => v.inputs.environment === environment).map((v) => [v.inputs.variableName, v.inputs.value]));
+/** Runs one GithubDelivery and returns its outputs (awaited) with every recorded resource. */
+function run(name: string, args: GithubDeliveryArgs): Promise<ProgramRun> {
+  return runProgram(() => {
+    const delivery = new GithubDelivery(name, args);
+    return {
+      workloadIdentityProvider: delivery.workloadIdentityProvider,
+      deployerMember: delivery.deployerMember,
+      previewerMember: delivery.previewerMember,
+    };
+  });
+}
+const variablesOf = (result: ProgramRun, environment: string): Record<string, unknown> =>
+  Object.fromEntries(
+    result
+      .ofType(VARIABLE)
+      .filter((v) => v.inputs.environment === environment)
+      .map((v) => [v.inputs.variableName, v.inputs.value]),
+  );
 
 const prod: GithubDeliveryArgs = {
   stack: "prod",
@@ -54,12 +69,15 @@ const staging: GithubDeliveryArgs = {
 
 describe("GithubDelivery", () => {
   it("prod: production (reviewers, tags only) and production-preview, each naming its own CI account", async () => {
-    const delivery = new GithubDelivery("prod-delivery", prod);
-    expect(await promiseOf(delivery.deployerMember)).toBe("serviceAccount:ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    expect(await promiseOf(delivery.previewerMember)).toBe("serviceAccount:ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    await settle();
+    const result = await run("prod-delivery", prod);
+    expect(result.outputs.deployerMember).toBe(
+      "serviceAccount:ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com",
+    );
+    expect(result.outputs.previewerMember).toBe(
+      "serviceAccount:ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com",
+    );
 
-    const envs = Object.fromEntries(under("prod-delivery", ENV).map((e) => [e.inputs.environment, e.inputs]));
+    const envs = Object.fromEntries(result.ofType(ENV).map((e) => [e.inputs.environment, e.inputs]));
     expect(Object.keys(envs).sort()).toEqual(["production", "production-preview"]);
     expect(envs.production).toMatchObject({
       repository: "facilitator-deploy",
@@ -71,12 +89,12 @@ describe("GithubDelivery", () => {
     // previews decrypt prod's secrets, so they need a reviewer too (reviewPreviews)
     expect(envs["production-preview"]).toMatchObject({ reviewers: [{ users: [1001], teams: [77] }] });
     expect(envs["production-preview"].deploymentBranchPolicy).toBeUndefined();
-    expect(under("prod-delivery", POLICY).map((p) => [p.inputs.environment, p.inputs.tagPattern ?? p.inputs.branchPattern])).toEqual([
-      ["production", "v*.*.*"],
-    ]);
+    expect(
+      result.ofType(POLICY).map((p) => [p.inputs.environment, p.inputs.tagPattern ?? p.inputs.branchPattern]),
+    ).toEqual([["production", "v*.*.*"]]);
 
     const provider = `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-prod/providers/github`;
-    expect(variablesOf("prod-delivery", "production")).toEqual({
+    expect(variablesOf(result, "production")).toEqual({
       GCP_PROJECT: "acme-facilitator-prod",
       GCP_SERVICE_ACCOUNT: "ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com",
       GCP_WORKLOAD_IDENTITY_PROVIDER: provider,
@@ -84,10 +102,12 @@ describe("GithubDelivery", () => {
       GKE_LOCATION: "europe-west1",
       PULUMI_BACKEND_URL: "gs://acme-pulumi-state",
     });
-    expect(variablesOf("prod-delivery", "production-preview").GCP_SERVICE_ACCOUNT).toBe("ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com");
-    expect(under("prod-delivery", SECRET)).toHaveLength(0);
+    expect(variablesOf(result, "production-preview").GCP_SERVICE_ACCOUNT).toBe(
+      "ci-preview-prod@acme-facilitator-prod.iam.gserviceaccount.com",
+    );
+    expect(result.ofType(SECRET)).toHaveLength(0);
 
-    const [wif] = under("prod-delivery", PROVIDER);
+    const [wif] = result.ofType(PROVIDER);
     expect(wif.inputs.attributeCondition).toBe(
       "assertion.repository_id == '812345678' && assertion.repository_owner_id == '4321' && " +
         "(assertion.environment == 'production' || assertion.environment == 'production-preview')",
@@ -95,24 +115,27 @@ describe("GithubDelivery", () => {
   });
 
   it("every GitHub resource goes through a provider for the repository's owner", async () => {
-    await settle();
-    const [githubProvider] = ofType(registered, "pulumi:providers:github").filter((p) => p.name === "prod-delivery-github");
+    const result = await run("prod-delivery", prod);
+    const [githubProvider] = result.ofType("pulumi:providers:github").filter((p) => p.name === "prod-delivery-github");
     expect(githubProvider.inputs.owner).toBe("acme");
-    for (const resource of [...under("prod-delivery", ENV), ...under("prod-delivery", POLICY), ...under("prod-delivery", VARIABLE)]) {
+    for (const resource of [...result.ofType(ENV), ...result.ofType(POLICY), ...result.ofType(VARIABLE)]) {
       expect(resource.provider).toMatch(/pulumi:providers:github::prod-delivery-github::/);
     }
   });
 
   it("staging: admits main and tags, no reviewers, unset workflow variables are left out", async () => {
-    const delivery = new GithubDelivery("stg-delivery", staging);
-    await promiseOf(delivery.workloadIdentityProvider);
-    await settle();
-    const envs = Object.fromEntries(under("stg-delivery", ENV).map((e) => [e.inputs.environment, e.inputs]));
+    const result = await run("stg-delivery", staging);
+    const envs = Object.fromEntries(result.ofType(ENV).map((e) => [e.inputs.environment, e.inputs]));
     expect(Object.keys(envs).sort()).toEqual(["staging", "staging-preview"]);
     expect(envs.staging.reviewers).toBeUndefined();
     expect(envs.staging.canAdminsBypass).toBeUndefined();
-    expect(under("stg-delivery", POLICY).map((p) => p.inputs.tagPattern ?? p.inputs.branchPattern).sort()).toEqual(["main", "v*.*.*"]);
-    expect(Object.keys(variablesOf("stg-delivery", "staging")).sort()).toEqual([
+    expect(
+      result
+        .ofType(POLICY)
+        .map((p) => p.inputs.tagPattern ?? p.inputs.branchPattern)
+        .sort(),
+    ).toEqual(["main", "v*.*.*"]);
+    expect(Object.keys(variablesOf(result, "staging")).sort()).toEqual([
       "GCP_PROJECT",
       "GCP_SERVICE_ACCOUNT",
       "GCP_WORKLOAD_IDENTITY_PROVIDER",
@@ -121,15 +144,14 @@ describe("GithubDelivery", () => {
   });
 
   it("opt-in key: stored only as a secret of the deploy environment", async () => {
-    const delivery = new GithubDelivery("key-delivery", { ...staging, poolId: "github-key", serviceAccountKey: true });
-    await promiseOf(delivery.workloadIdentityProvider);
-    await settle();
-    const secrets = under("key-delivery", SECRET);
-    expect(secrets.map((s) => [s.inputs.environment, s.inputs.secretName])).toEqual([["staging", "GCP_CREDENTIALS_JSON"]]);
-    const value = unwrapInput(secrets[0].inputs.value);
-    expect(value.secret).toBe(true);
-    expect(JSON.parse(String(value.value))).toMatchObject({ type: "service_account" });
-    expect(ofType(registered, "gcp:serviceaccount/key:Key").filter((k) => k.name.startsWith("key-delivery-"))).toHaveLength(1);
+    const result = await run("key-delivery", { ...staging, poolId: "github-key", serviceAccountKey: true });
+    const secrets = result.ofType(SECRET);
+    expect(secrets.map((s) => [s.inputs.environment, s.inputs.secretName])).toEqual([
+      ["staging", "GCP_CREDENTIALS_JSON"],
+    ]);
+    expect(secrets[0].secretPaths).toContain("value");
+    expect(JSON.parse(String(secrets[0].inputs.value))).toMatchObject({ type: "service_account" });
+    expect(result.ofType("gcp:serviceaccount/key:Key")).toHaveLength(1);
   });
 
   it("sharedVariables leaves out empty optional values", () => {
