@@ -62,11 +62,14 @@ export class PublicEndpoint extends pulumi.ComponentResource {
   private gateway(name: string, args: PublicEndpointArgs, endpoint: GatewayEndpoint) {
     const names = gcpNames(args.stack, endpoint.hostname);
     const parent = { parent: this };
-    const description = `x402 facilitator, stack ${args.stack} (facilitator:hostname ${endpoint.hostname})`;
+    // Per-hostname resources name their hostname; the others (address, map, Cloud Armor) stay the
+    // same when it changes, description included.
+    const description = `x402 facilitator, stack ${args.stack}`;
+    const hostDescription = `${description} (facilitator:hostname ${endpoint.hostname})`;
 
     const address = new gcp.compute.GlobalAddress(
       `${name}-address`,
-      { name: names.address, description: `x402 facilitator, stack ${args.stack}`, addressType: "EXTERNAL", ipVersion: "IPV4" },
+      { name: names.address, description, addressType: "EXTERNAL", ipVersion: "IPV4" },
       parent,
     );
 
@@ -74,7 +77,7 @@ export class PublicEndpoint extends pulumi.ComponentResource {
     const dnsAuthorization = endpoint.dnsAuthorization
       ? new gcp.certificatemanager.DnsAuthorization(
           `${name}-dns-authorization`,
-          { name: names.dnsAuthorization, description, domain: endpoint.hostname, location: "global", type: "FIXED_RECORD" },
+          { name: names.dnsAuthorization, description: hostDescription, domain: endpoint.hostname, location: "global", type: "FIXED_RECORD" },
           parent,
         )
       : undefined;
@@ -82,7 +85,7 @@ export class PublicEndpoint extends pulumi.ComponentResource {
       `${name}-certificate`,
       {
         name: names.certificate,
-        description,
+        description: hostDescription,
         location: "global",
         scope: "DEFAULT",
         managed: { domains: [endpoint.hostname], ...(dnsAuthorization ? { dnsAuthorizations: [dnsAuthorization.id] } : {}) },
@@ -92,7 +95,7 @@ export class PublicEndpoint extends pulumi.ComponentResource {
     const certificateMap = new gcp.certificatemanager.CertificateMap(`${name}-certificate-map`, { name: names.certificateMap, description }, parent);
     const mapEntry = new gcp.certificatemanager.CertificateMapEntry(
       `${name}-certificate-map-entry`,
-      { name: names.certificateMapEntry, description, map: certificateMap.name, hostname: endpoint.hostname, certificates: [certificate.id] },
+      { name: names.certificateMapEntry, description: hostDescription, map: certificateMap.name, hostname: endpoint.hostname, certificates: [certificate.id] },
       parent,
     );
 

@@ -239,6 +239,14 @@ describe("determinism and a changed hostname", () => {
     expect(after.certificateMapEntry).not.toBe(before.certificateMapEntry);
     for (const name of Object.values(after)) expect(name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
   });
+
+  it("so the address (the DNS record's target), the map and the Cloud Armor policy keep every input across a hostname change", async () => {
+    const secrets = { apiKeys: "fake-api-key-0123456789abcdef" };
+    const a = await run("prod", { hostname: "facilitator.example.com", cloudArmor: "true" }, secrets);
+    const b = await run("prod", { hostname: "pay.example.org", cloudArmor: "true" }, secrets);
+    for (const type of [ADDRESS, CERTIFICATE_MAP, SECURITY_POLICY]) expect(b.one(type).inputs, type).toEqual(a.one(type).inputs);
+    expect(b.one(CERTIFICATE).inputs["name"]).not.toBe(a.one(CERTIFICATE).inputs["name"]);
+  });
 });
 
 describe("options of the Gateway path", () => {
