@@ -125,6 +125,11 @@ export function classify(changes, grants) {
 export function neededRights(type) {
   const byPrefix = [
     ["gcp:monitoring/", "roles/monitoring.editor"],
+    // The public endpoint (facilitator:hostname): Cloud Armor, the reserved address, the certificate.
+    // https://cloud.google.com/load-balancing/docs/access-control
+    ["gcp:compute/securityPolicy:", "roles/compute.securityAdmin"],
+    ["gcp:compute/", "roles/compute.loadBalancerAdmin"],
+    ["gcp:certificatemanager/", "roles/certificatemanager.editor"],
     ["gcp:artifactregistry/", "roles/artifactregistry.admin"],
     ["gcp:storage/", "roles/storage.admin"],
     ["gcp:kms/", "roles/cloudkms.admin"],

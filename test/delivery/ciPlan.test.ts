@@ -120,6 +120,9 @@ describe("what the CI deployer may change", () => {
     ["github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable", "a GitHub token with admin rights"],
     ["github:index/repositoryRuleset:RepositoryRuleset", "a GitHub token with admin rights"],
     ["kubernetes:rbac.authorization.k8s.io/v1:Role", "roles/container.admin"],
+    ["gcp:compute/globalAddress:GlobalAddress", "roles/compute.loadBalancerAdmin"],
+    ["gcp:compute/securityPolicy:SecurityPolicy", "roles/compute.securityAdmin"],
+    ["gcp:certificatemanager/certificate:Certificate", "roles/certificatemanager.editor"],
     ["docker-build:index:Image", "rights the CI deployer does not have"],
   ])("prod may not change %s: needs %s", (type, rights) => {
     expect(mayChange(prod, change(type))).toBe(false);

@@ -310,11 +310,23 @@ describe("dependabot.yml", () => {
 });
 
 describe("smoke-test action", () => {
-  it("checks /healthz and /supported", () => {
-    const script = action("smoke-test").runs.steps.map((s) => s.run).join("\n");
+  const script = action("smoke-test").runs.steps.map((s) => s.run).join("\n");
+  it("checks /healthz and /supported, through a port-forward for an internal-only stack", () => {
     expect(script).toContain("http://127.0.0.1:15401/healthz");
-    expect(script).toContain("http://127.0.0.1:15401/supported");
+    expect(script).toContain('base="http://127.0.0.1:15401"');
+    expect(script).toContain('curl -fsS --max-time 10 "$base/supported"');
     expect(script).toContain("jq -e '(.kinds | length) > 0'");
+  });
+
+  it("calls the public URL when the stack has one: HTTPS health, a redirect from HTTP, no /metrics or /status", () => {
+    expect(script).toContain('"$PUBLIC_URL/healthz"');
+    expect(script).toContain('"http://${PUBLIC_URL#https://}/healthz"');
+    expect(script).toContain("for private in metrics status");
+  });
+
+  it("gets the url output of the up step in both deploy jobs", () => {
+    const release = readFileSync(join(WORKFLOWS, "release.yml"), "utf8");
+    expect(release.match(/url: \$\{\{ steps\.up\.outputs\.url \}\}/g)).toHaveLength(2);
   });
 });
 
