@@ -3,20 +3,20 @@
 // Async so the image decision (resolve, build or fail) is made before anything depends on it.
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { kubernetesProvider } from "./components/cluster";
-import { FACILITATOR_PORT, PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config";
-import { FacilitatorDeployment } from "./components/deployment";
-import { DockerDeployment, dockerProvider, type DockerHostArgs } from "./components/dockerDeployment";
-import { GithubDelivery } from "./components/githubDelivery";
-import { FacilitatorImage, lookupImage } from "./components/image";
-import { artifactRegistryHost } from "./components/image-plan";
-import { LocalFacilitatorImage, lookupLocalImage } from "./components/localImage";
-import { Monitoring } from "./components/monitoring";
-import { markOpenSettlementAllowed } from "./components/openSettlement";
-import { PublicEndpoint } from "./components/publicEndpoint";
-import { GOOGLE_LB_SOURCE_RANGES } from "./components/publicEndpoint-plan";
-import { Registry } from "./components/registry";
-import { configuredGrants, REGISTRY_READER, REGISTRY_WRITER, RegistryAccess, type RegistryGrant } from "./components/registryAccess";
+import { kubernetesProvider } from "./components/runtime/kubernetes/cluster";
+import { FACILITATOR_PORT, PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config/config";
+import { FacilitatorDeployment } from "./components/runtime/kubernetes/deployment";
+import { DockerDeployment, dockerProvider, type DockerHostArgs } from "./components/runtime/docker/dockerDeployment";
+import { GithubDelivery } from "./components/delivery/githubDelivery";
+import { FacilitatorImage, lookupImage } from "./components/image/image";
+import { artifactRegistryHost } from "./components/image/imagePlan";
+import { LocalFacilitatorImage, lookupLocalImage } from "./components/image/localImage";
+import { Monitoring } from "./components/monitoring/monitoring";
+import { markOpenSettlementAllowed } from "./components/runtime/openSettlement";
+import { PublicEndpoint } from "./components/runtime/kubernetes/publicEndpoint";
+import { GOOGLE_LB_SOURCE_RANGES } from "./components/runtime/kubernetes/publicEndpointPlan";
+import { Registry } from "./components/registry/registry";
+import { configuredGrants, REGISTRY_READER, REGISTRY_WRITER, RegistryAccess, type RegistryGrant } from "./components/registry/registryAccess";
 
 export = async () => {
   const cfg = loadConfig();

@@ -3,11 +3,11 @@
 // unless the stack says it accepts that (facilitator:allowOpenSettlement, which the program turns
 // into a marker on the workload: the pack sees resources, not stack config).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { SERVICE_ENV } from "../components/serviceContract";
+import { SERVICE_ENV } from "../components/runtime/serviceContract";
 import { stackOfUrn } from "./resources";
 import { containersOf, dockerContainerOf, podSpecOf, type DockerContainer, type ObjectMeta, type PodSpec } from "./workloads";
 
-/** The markers components/openSettlement.ts sets (Kubernetes annotation, docker labels). */
+/** The markers components/runtime/openSettlement.ts sets (Kubernetes annotation, docker labels). */
 export const OPEN_SETTLEMENT_ANNOTATION = "x402.facilitator/open-settlement";
 export const OPEN_SETTLEMENT_LABEL = "x402.facilitator.open-settlement";
 export const SECRET_ENV_LABEL = "x402.facilitator.secret-env";

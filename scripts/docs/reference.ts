@@ -1,7 +1,7 @@
 // The reference pages, generated from what the code declares so they cannot drift:
 //   docs/config-reference.md  from Pulumi.yaml's `config:` block (every stack key)
 //   docs/facilitator-env.md   from the service's env schema and ENV_DOCS (src/config/config.ts)
-//   docs/alerts.md            from alertRules() (components/monitoring-queries.ts)
+//   docs/alerts.md            from alertRules() (components/monitoring/monitoringQueries.ts)
 //   docs/policies.md          from the policy pack's list (policy/index.ts)
 // `npm run docs` rewrites them; test/docs/reference.test.ts fails while a committed page differs.
 import { readFileSync } from "node:fs";
@@ -105,7 +105,7 @@ export function configReferencePage(pulumiYaml: string): string {
     "Defaults apply to every stack; `Pulumi.<stack>.yaml` overrides them. Set a key with",
     "`pulumi config set --stack <stack> facilitator:<key> <value>`, a secret with `--secret`, a list item",
     "with `--path 'facilitator:<key>[0]'`. The program reads and validates them in",
-    "[components/config.ts](../components/config.ts): a missing or malformed value stops the run with one",
+    "[components/config/config.ts](../components/config/config.ts): a missing or malformed value stops the run with one",
     "line per problem and the command that fixes it, and a secret stored in plain text is refused.",
     "",
     "Optional secrets carry `default: \"\"` and no `secret: true` (the Pulumi CLI refuses a secret key",
@@ -158,7 +158,7 @@ export function readEnvVars(shape: Record<string, unknown>, docs: Record<string,
   });
 }
 
-/** Which variables the Pulumi program sets, and how (components/facilitatorEnv.ts). */
+/** Which variables the Pulumi program sets, and how (components/runtime/facilitatorEnv.ts). */
 export interface ProgramEnv {
   /** From Pulumi secrets: a Kubernetes Secret, or the docker target's uploaded env file. */
   readonly secret: readonly string[];
@@ -179,7 +179,7 @@ export function envReferencePage(vars: EnvVar[], program: ProgramEnv): string {
     "`facilitator: config error: PORT must be an integer from 1 to 65535 (got \"http\")`; a secret's value is",
     "never part of a message. Exactly one of `FACILITATOR_PRIVATE_KEY` and `FACILITATOR_PRIVATE_KEYS` must be set.",
     "",
-    "*Set by Pulumi* says what the Pulumi program ([components/facilitatorEnv.ts](../components/facilitatorEnv.ts))",
+    "*Set by Pulumi* says what the Pulumi program ([components/runtime/facilitatorEnv.ts](../components/runtime/facilitatorEnv.ts))",
     "gives the container on both targets: from a Pulumi secret (a Kubernetes Secret, or the docker target's",
     "env file), as plain env (from [stack keys](config-reference.md)), or nothing, so the default applies.",
     "What the service does with them: [the facilitator](facilitator.md).",
@@ -198,7 +198,7 @@ export function readRepoFile(path: string): string {
   return readFileSync(join(REPO_ROOT, path), "utf8");
 }
 
-/** What the alerts page needs of one alert rule (components/monitoring-queries.ts). */
+/** What the alerts page needs of one alert rule (components/monitoring/monitoringQueries.ts). */
 export interface AlertDoc {
   readonly id: string;
   readonly title: string;
@@ -216,7 +216,7 @@ export function alertsPage(rules: readonly AlertDoc[], rendered: { namespace: st
     "",
     `The ${rules.length} Cloud Monitoring alert policies each stack gets with \`facilitator:monitoringEnabled\``,
     "(PromQL over the facilitator's metrics, scoped to the stack's namespace), from `alertRules()` in",
-    "[components/monitoring-queries.ts](../components/monitoring-queries.ts). Each policy carries its",
+    "[components/monitoring/monitoringQueries.ts](../components/monitoring/monitoringQueries.ts). Each policy carries its",
     "runbook as its documentation, so the notification shows it. Shown for namespace",
     `\`${rendered.namespace}\`, stack \`${rendered.stack}\` and ${rendered.thresholds}; each stack fills in its own.`,
     "How to route and tune them: [operations](operations.md#alerts).",

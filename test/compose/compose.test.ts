@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { HEALTHCHECK } from "../../components/dockerDeployment";
+import { HEALTHCHECK } from "../../components/runtime/docker/dockerDeployment";
 import { facilitatorBody, freePort, requirementsV2, signPaymentV2, startTestChain, usdc, type TestChain } from "../../demo/a2a/facilitator-amoy/test/support/index.js";
 import { describeWithDocker, docker, dockerCli, dockerRequired, localRegistry } from "../image/support/docker.js";
 import { buildAndPushFacilitatorImage } from "../image/support/registry.js";

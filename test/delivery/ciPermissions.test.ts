@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { classify, deployerGrants, plannedChanges, stackSettings, type DeployerGrants } from "../../scripts/ci-plan.mjs";
-import { tempRepo, type TempRepo } from "../support/git-repo";
+import { classify, deployerGrants, plannedChanges, stackSettings, type DeployerGrants } from "../../scripts/ciPlan.mjs";
+import { tempRepo, type TempRepo } from "../support/gitRepo";
 import { releasedImages, REPO_ROOT, runStack, type StackRun } from "../support/stack";
 import { planOf } from "../rehearsal/runner";
 
@@ -95,13 +95,13 @@ describe("a change outside them is caught before anything is applied", () => {
   afterEach(() => {
     for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
-  /** The deploy job's check step on the plan of this change: `node scripts/ci-plan.mjs check`. */
+  /** The deploy job's check step on the plan of this change: `node scripts/ciPlan.mjs check`. */
   function check(stack: string, state: StackRun, next: StackRun) {
     const dir = mkdtempSync(join(tmpdir(), "ci-permissions-"));
     temps.push(dir);
     const plan = join(dir, `${stack}.plan.json`);
     writeFileSync(plan, JSON.stringify(planOf(state.resources, next.resources)));
-    const result = spawnSync(process.execPath, ["scripts/ci-plan.mjs", "check", "--stack", stack, "--plan", plan], { cwd: REPO_ROOT, encoding: "utf8" });
+    const result = spawnSync(process.execPath, ["scripts/ciPlan.mjs", "check", "--stack", stack, "--plan", plan], { cwd: REPO_ROOT, encoding: "utf8" });
     return { status: result.status, out: `${result.stdout}${result.stderr}` };
   }
 

@@ -1,4 +1,4 @@
-// scripts/ci-plan.mjs: which planned changes the CI deployer may make (pure functions), and the CLI
+// scripts/ciPlan.mjs: which planned changes the CI deployer may make (pure functions), and the CLI
 // the deploy and preview jobs run on the plan `pulumi preview --save-plan` writes.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,10 +16,10 @@ import {
   previewNote,
   stackSettings,
   type PlannedChange,
-} from "../../scripts/ci-plan.mjs";
+} from "../../scripts/ciPlan.mjs";
 
 const ROOT = resolve(__dirname, "../..");
-const SCRIPT = join(ROOT, "scripts/ci-plan.mjs");
+const SCRIPT = join(ROOT, "scripts/ciPlan.mjs");
 
 const urn = (qualifiedType: string, name: string, stack = "prod") => `urn:pulumi:${stack}::facilitator::${qualifiedType}::${name}`;
 const DEPLOYMENT = urn("facilitator:index:FacilitatorDeployment$kubernetes:apps/v1:Deployment", "facilitator");

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { git, initRepo } from "../support/git-repo";
+import { git, initRepo } from "../support/gitRepo";
 
 const ROOT = resolve(__dirname, "../..");
 

@@ -1,13 +1,13 @@
-// facilitator:hostname and the CI deployer (components/ciIdentity.ts, scripts/ci-plan.mjs): the
+// facilitator:hostname and the CI deployer (components/delivery/ciIdentity.ts, scripts/ciPlan.mjs): the
 // deployer may change the workload only, so turning a public endpoint on is an operator's `pulumi up`
 // (the reserved address, the Certificate Manager certificate and map, the Cloud Armor policy are
 // Google Cloud resources outside roles/container.developer), while the Kubernetes half (Gateway,
 // routes, GKE policies, NetworkPolicy) is inside it. Once applied, releases and rollbacks of a
 // public stack stay inside what CI may do.
 // Source for roles/container.developer's reach: "access to Kubernetes API objects inside clusters"
-// (https://cloud.google.com/iam/docs/roles-permissions/container), as scripts/ci-plan.mjs encodes it.
+// (https://cloud.google.com/iam/docs/roles-permissions/container), as scripts/ciPlan.mjs encodes it.
 import { beforeAll, describe, expect, it } from "vitest";
-import { classify, deployerGrants, outsideMessage, plannedChanges, type DeployerGrants } from "../../scripts/ci-plan.mjs";
+import { classify, deployerGrants, outsideMessage, plannedChanges, type DeployerGrants } from "../../scripts/ciPlan.mjs";
 import { planOf } from "../rehearsal/runner";
 import { releasedImages, runStack, type StackRun } from "../support/stack";
 

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { addOrigin, git, initRepo } from "../support/git-repo";
+import { addOrigin, git, initRepo } from "../support/gitRepo";
 
 const SCRIPT = resolve(__dirname, "../../scripts/release.sh");
 const temps: string[] = [];

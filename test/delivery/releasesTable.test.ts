@@ -1,11 +1,11 @@
-// scripts/releases-table.mjs as the release workflow runs it: stack outputs in, RELEASES.md row out.
+// scripts/releasesTable.mjs as the release workflow runs it: stack outputs in, RELEASES.md row out.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-const SCRIPT = resolve(__dirname, "../../scripts/releases-table.mjs");
+const SCRIPT = resolve(__dirname, "../../scripts/releasesTable.mjs");
 const COMMITTED_RELEASES = resolve(__dirname, "../../RELEASES.md");
 const REPO = "europe-west1-docker.pkg.dev/acme-facilitator-staging/facilitator/x402-facilitator-amoy";
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
@@ -43,7 +43,7 @@ function run(args: string[], stdin: string) {
 
 const ARGS = ["--tag", "v1.3.0", "--commit", COMMIT, "--outputs", "-"];
 
-describe("scripts/releases-table.mjs", () => {
+describe("scripts/releasesTable.mjs", () => {
   it("appends one row: tag, image, digest, commit, changelog entry (pipe-escaped)", () => {
     const result = run(ARGS, outputs());
     expect(result.status).toBe(0);

@@ -121,7 +121,7 @@ describe("preview.yml", () => {
   it("saves the plan and posts what CI may apply, and what was previewed client-side, as one comment per stack, updated in place", () => {
     const previewAt = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
     expect(job.steps[previewAt]!.with?.plan).toBe("${{ runner.temp }}/${{ matrix.stack }}.plan.json");
-    const noteAt = job.steps.findIndex((s) => s.run?.includes("scripts/ci-plan.mjs note"));
+    const noteAt = job.steps.findIndex((s) => s.run?.includes("scripts/ciPlan.mjs note"));
     expect(noteAt).toBeGreaterThan(previewAt);
     const note = job.steps[noteAt]!;
     expect(note.env).toEqual({ GH_TOKEN: "${{ github.token }}", PR: "${{ github.event.pull_request.number }}", STACK: "${{ matrix.stack }}" });
@@ -234,7 +234,7 @@ describe("release.yml", () => {
     expect(checkout.with).toEqual({ "fetch-depth": 0, "persist-credentials": false }); // no ref: the run's commit (main)
     const buildx = at(steps, (s) => s.uses?.startsWith("docker/setup-buildx-action@") ?? false);
     const preview = pulumiStep(steps, "preview");
-    const check = at(steps, (s) => s.run?.includes("scripts/ci-plan.mjs check") ?? false);
+    const check = at(steps, (s) => s.run?.includes("scripts/ciPlan.mjs check") ?? false);
     const up = pulumiStep(steps, "up");
     const installer = at(steps, (s) => s.uses?.startsWith("sigstore/cosign-installer@") ?? false);
     const sign = at(steps, (s) => s.uses === "./.github/actions/image-signature");
@@ -243,7 +243,7 @@ describe("release.yml", () => {
     expect(buildx).toBeLessThan(up); // the build in `pulumi up` needs a BuildKit builder
     expect([preview, check, up, installer, sign, smoke]).toEqual([...[preview, check, up, installer, sign, smoke]].sort((a, b) => a - b));
     expect(steps[preview]!.with).toMatchObject({ "stack-name": "staging", plan: "${{ runner.temp }}/staging.plan.json" });
-    expect(steps[check]!.run).toBe('node scripts/ci-plan.mjs check --stack staging --plan "$RUNNER_TEMP/staging.plan.json"');
+    expect(steps[check]!.run).toBe('node scripts/ciPlan.mjs check --stack staging --plan "$RUNNER_TEMP/staging.plan.json"');
     expect(steps[up]!.with?.["stack-name"]).toBe("staging");
     expect(steps[sign]!.with).toEqual({ image: "${{ steps.up.outputs.imageRef }}", mode: "sign-once" });
   });
@@ -252,10 +252,10 @@ describe("release.yml", () => {
     const steps = job("production").steps;
     const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@"))!;
     expect(checkout.with).toEqual({ ref: "main", "persist-credentials": false });
-    const image = at(steps, (s) => s.run?.includes("node scripts/ci-plan.mjs image --stack prod") ?? false);
+    const image = at(steps, (s) => s.run?.includes("node scripts/ciPlan.mjs image --stack prod") ?? false);
     const verify = at(steps, (s) => s.uses === "./.github/actions/image-signature");
     const preview = pulumiStep(steps, "preview");
-    const check = at(steps, (s) => s.run?.includes("scripts/ci-plan.mjs check") ?? false);
+    const check = at(steps, (s) => s.run?.includes("scripts/ciPlan.mjs check") ?? false);
     const up = pulumiStep(steps, "up");
     const same = at(steps, (s) => s.env?.VERIFIED === "${{ steps.signature.outputs.digest }}");
     const smoke = at(steps, (s) => s.uses === "./.github/actions/smoke-test");
@@ -264,7 +264,7 @@ describe("release.yml", () => {
     expect(steps[verify]!.with).toEqual({ image: "${{ steps.image.outputs.ref }}", mode: "verify" });
     expect(steps[verify]!.id).toBe("signature");
     expect(steps[preview]!.with).toMatchObject({ "stack-name": "prod", plan: "${{ runner.temp }}/prod.plan.json" });
-    expect(steps[check]!.run).toBe('node scripts/ci-plan.mjs check --stack prod --plan "$RUNNER_TEMP/prod.plan.json"');
+    expect(steps[check]!.run).toBe('node scripts/ciPlan.mjs check --stack prod --plan "$RUNNER_TEMP/prod.plan.json"');
     expect(steps[up]!.with?.["stack-name"]).toBe("prod");
     expect(steps[same]!.env).toMatchObject({ STAGED: "${{ needs.staging.outputs.image-digest }}", STAGED_TAG: "${{ needs.staging.outputs.image-tag }}" });
     // prod never builds: no BuildKit builder in its job
@@ -274,7 +274,7 @@ describe("release.yml", () => {
   it("a failed CI-rights check stops the job before anything is applied (no step after it opts back in)", () => {
     for (const name of ["staging", "production"]) {
       const steps = job(name).steps;
-      const check = at(steps, (s) => s.run?.includes("scripts/ci-plan.mjs check") ?? false);
+      const check = at(steps, (s) => s.run?.includes("scripts/ciPlan.mjs check") ?? false);
       // Steps after a failed one are skipped unless their `if` says otherwise (always(), failure()).
       expect(steps.slice(check).filter((s) => s.if !== undefined)).toEqual([]);
       expect(pulumiStep(steps, "up")).toBeGreaterThan(check);
@@ -287,7 +287,7 @@ describe("release.yml", () => {
     expect(record.permissions).toEqual({ "contents": "write" });
     const script = record.steps.map((s) => s.run ?? "").join("\n");
     expect(script).toContain('commit="$(git rev-parse -q --verify "refs/tags/$IMAGE_TAG^{commit}")"');
-    expect(script).toContain('node scripts/releases-table.mjs --tag "$IMAGE_TAG" --commit "$commit" --outputs -');
+    expect(script).toContain('node scripts/releasesTable.mjs --tag "$IMAGE_TAG" --commit "$commit" --outputs -');
   });
 });
 

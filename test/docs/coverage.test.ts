@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { METRICS } from "../../components/monitoring-queries";
+import { METRICS } from "../../components/monitoring/monitoringQueries";
 import * as reasons from "../../demo/a2a/facilitator-amoy/src/x402/reasons.js";
 import { REPO_ROOT, readRepoFile } from "../../scripts/docs/reference";
 
@@ -13,7 +13,7 @@ const missingFrom = (text: string, names: readonly string[]) => names.filter((na
 
 describe("docs/pulumi.md", () => {
   it("lists every component of components/ with its type token", () => {
-    const tokens = readdirSync(join(REPO_ROOT, "components"))
+    const tokens = readdirSync(join(REPO_ROOT, "components"), { recursive: true, encoding: "utf8" })
       .filter((f) => f.endsWith(".ts"))
       .flatMap((f) => [...readRepoFile(`components/${f}`).matchAll(/super\(\s*"(facilitator:index:\w+)"/g)].map((m) => `\`${m[1]}\``));
     expect(tokens.length).toBeGreaterThanOrEqual(10);

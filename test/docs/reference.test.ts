@@ -2,8 +2,8 @@
 // service's env schema for its variables. On a difference: `npm run docs`, then commit both.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { plainEnv, secretEnv } from "../../components/facilitatorEnv";
-import { alertRules } from "../../components/monitoring-queries";
+import { plainEnv, secretEnv } from "../../components/runtime/facilitatorEnv";
+import { alertRules } from "../../components/monitoring/monitoringQueries";
 import { policies } from "../../policy/index";
 import { ENV_DOCS, envSchema } from "../../demo/a2a/facilitator-amoy/src/config/config.js";
 import {
@@ -45,8 +45,8 @@ describe("docs/config-reference.md", () => {
   });
 
   it("marks secret exactly the keys the program reads as secrets", () => {
-    // components/config.ts reads secrets with r.secret / r.optionalSecret and refuses them in plain text.
-    const program = readRepoFile("components/config.ts");
+    // components/config/config.ts reads secrets with r.secret / r.optionalSecret and refuses them in plain text.
+    const program = readRepoFile("components/config/config.ts");
     const readAsSecret = [...program.matchAll(/\br\.(?:optionalSecret|secret)\(\s*"([^"]+)"/g)].map((m) => m[1]).sort();
     const marked = readStackKeys(pulumiYaml)
       .filter((k) => k.secret)

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { describeWithDocker, docker, dockerCli, localRegistry } from "./support/docker.js";
-import { git, initRepo } from "../support/git-repo";
+import { git, initRepo } from "../support/gitRepo";
 import { listTags, manifestDigest } from "./support/registry.js";
 
 const PUBLISH = resolve(__dirname, "../../scripts/publish.sh");

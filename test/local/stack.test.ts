@@ -4,14 +4,14 @@
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../components/config";
-import { HEALTHCHECK, SECRET_ENV_FILE, STOP_TIMEOUT_SECONDS } from "../../components/dockerDeployment";
+import { SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../components/config/config";
+import { HEALTHCHECK, SECRET_ENV_FILE, STOP_TIMEOUT_SECONDS } from "../../components/runtime/docker/dockerDeployment";
 import { policies } from "../../policy/index";
 import { runPolicies } from "../../policy/run";
-import { asPolicyInput } from "../policy/committed-stacks";
+import { asPolicyInput } from "../policy/committedStacks";
 import { diffRuns } from "../support/diff";
 import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_POOL, FAKE_RPC_URL, fakeDigest } from "../support/fakes";
-import { tempRepo, type TempRepo } from "../support/git-repo";
+import { tempRepo, type TempRepo } from "../support/gitRepo";
 import { REPO_ROOT, releasedImages, runStack, stackConfig } from "../support/stack";
 import { deadRegistryAddress, startFakeRegistry, type FakeRegistry } from "./support/registry";
 import { declaredContainer, headShortSha, localDigest, localImageName, runLocalStack, type LocalStackRun } from "./support/stack";

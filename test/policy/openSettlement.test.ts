@@ -7,16 +7,16 @@
 // host can access the published container port" (https://docs.docker.com/engine/network/#published-ports),
 // and @pulumi/docker's ContainerPort.ip "Defaults to `0.0.0.0`" (docker/types/input.d.ts).
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../components/config-reader";
-import { parseConfig } from "../../components/config";
-import { OPEN_SETTLEMENT_ALLOWED, OPEN_SETTLEMENT_ANNOTATION as PROGRAM_ANNOTATION } from "../../components/openSettlement";
+import { ConfigError } from "../../components/config/configReader";
+import { parseConfig } from "../../components/config/config";
+import { OPEN_SETTLEMENT_ALLOWED, OPEN_SETTLEMENT_ANNOTATION as PROGRAM_ANNOTATION } from "../../components/runtime/openSettlement";
 import { policies } from "../../policy/index";
 import { OPEN_SETTLEMENT_ANNOTATION, OPEN_SETTLEMENT_LABEL, SECRET_ENV_LABEL, openSettlementNotExposed } from "../../policy/openSettlement";
 import { runPolicies, type ResourceUnderTest } from "../../policy/run";
 import type { PodSpec } from "../../policy/workloads";
 import { runLocalStack } from "../local/support/stack";
 import { releasedImages, runStack, stackConfig } from "../support/stack";
-import { asPolicyInput, runCommittedStack } from "./committed-stacks";
+import { asPolicyInput, runCommittedStack } from "./committedStacks";
 import { deployment, dockerContainer, main, resource } from "./fixtures";
 
 const FAKE_API_KEYS = "fake-api-key-0123456789abcdef";

@@ -12,12 +12,12 @@
 // 80 unless kubernetes.io/ingress.allow-http is "false"
 // (https://cloud.google.com/kubernetes-engine/docs/concepts/ingress-xlb).
 import { describe, expect, it } from "vitest";
-import { gatewaySpec, httpRedirectRouteSpec, httpsRouteSpec } from "../../components/publicEndpoint-plan";
+import { gatewaySpec, httpRedirectRouteSpec, httpsRouteSpec } from "../../components/runtime/kubernetes/publicEndpointPlan";
 import { policies } from "../../policy/index";
 import { publicEndpointHttpsOnly } from "../../policy/publicEndpoint";
 import { runPolicies, type ResourceUnderTest } from "../../policy/run";
 import { releasedImages, runStack } from "../support/stack";
-import { asPolicyInput } from "./committed-stacks";
+import { asPolicyInput } from "./committedStacks";
 import { resource } from "./fixtures";
 
 const HOST = "facilitator.example.com";

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { policies } from "../../policy/index";
 import { runPolicies, type Violation } from "../../policy/run";
 import type { PodSpec } from "../../policy/workloads";
-import { asPolicyInput, committedStacks, configOf, runCommittedStack as run } from "./committed-stacks";
+import { asPolicyInput, committedStacks, configOf, runCommittedStack as run } from "./committedStacks";
 
 const STACKS = committedStacks();
 

@@ -1,6 +1,6 @@
 // The build path on staging: only from a clean checkout exactly at the tag, built once, two tags.
 import { afterEach, describe, expect, it } from "vitest";
-import { tempRepo, type TempRepo } from "../support/git-repo";
+import { tempRepo, type TempRepo } from "../support/gitRepo";
 import { FACILITATOR_REPOSITORY, releasedImages, runStack } from "../support/stack";
 
 const registry = releasedImages(["v1.2.2", "v1.2.3"]);

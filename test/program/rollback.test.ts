@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { diffRuns } from "../support/diff";
 import { fakeDigest } from "../support/fakes";
-import { tempRepo, type TempRepo } from "../support/git-repo";
+import { tempRepo, type TempRepo } from "../support/gitRepo";
 import { FACILITATOR_REPOSITORY, releasedImages, runStack } from "../support/stack";
 
 const registry = releasedImages(["v1.2.2", "v1.2.3"]);

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../../policy/index";
 import { runPolicies } from "../../policy/run";
-import { asPolicyInput } from "../policy/committed-stacks";
+import { asPolicyInput } from "../policy/committedStacks";
 import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_POOL, fakeDigest } from "../support/fakes";
 import type { RecordedResource } from "../support/mocks";
 import { FACILITATOR_REPOSITORY, releasedImages, runStack, type StackRun } from "../support/stack";

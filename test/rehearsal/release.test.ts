@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { plannedChanges } from "../../scripts/ci-plan.mjs";
+import { plannedChanges } from "../../scripts/ciPlan.mjs";
 import { diffRuns } from "../support/diff";
 import { ANVIL_DEV_KEY_0, FAKE_RPC_URL } from "../support/fakes";
 import type { RecordedResource, RegistryImage } from "../support/mocks";
@@ -67,7 +67,7 @@ async function deployJob(run: Run, job: "staging" | "production") {
   const preview = await pulumiProgram(ws, stack, registry);
   const plan = planOf(state[stack], preview.resources);
   savePlan(ws, stack, plan);
-  const check = runStep(origin, run, job, ws, "scripts/ci-plan.mjs check");
+  const check = runStep(origin, run, job, ws, "scripts/ciPlan.mjs check");
   let up: ProgramRun | undefined;
   if (check.status === 0) {
     up = await pulumiProgram(ws, stack, registry);
@@ -166,7 +166,7 @@ describe("release v1.3.0: scripts/release.sh, then the merge deploys staging and
   it("record: RELEASES.md gets v1.3.0's row with the tag's commit", () => {
     const ws = checkoutFor(origin, run, "record");
     const outputs = staging.up!.outputs as Record<string, string>;
-    const result = runStep(origin, run, "record", ws, "scripts/releases-table.mjs", {
+    const result = runStep(origin, run, "record", ws, "scripts/releasesTable.mjs", {
       IMAGE_REPOSITORY: outputs["imageRepository"]!,
       IMAGE_TAG: outputs["imageTag"]!,
       IMAGE_DIGEST: outputs["imageDigest"]!,
@@ -182,7 +182,7 @@ describe("release v1.3.0: scripts/release.sh, then the merge deploys staging and
   it("production: main's tip, the image Pulumi.prod.yaml selects, a plan inside the deployer's rights, the staged digest, then an empty preview", async () => {
     const prod = await deployJob(run, "production");
     expect(origin.git("-C", prod.ws.dir, "rev-parse", "HEAD")).toBe(origin.tip());
-    const image = runStep(origin, run, "production", prod.ws, "ci-plan.mjs image", { GITHUB_OUTPUT: join(prod.ws.runnerTemp, "output") });
+    const image = runStep(origin, run, "production", prod.ws, "ciPlan.mjs image", { GITHUB_OUTPUT: join(prod.ws.runnerTemp, "output") });
     expect(image.status).toBe(0);
     expect(readFileSync(join(prod.ws.runnerTemp, "output"), "utf8")).toBe(`ref=${registry[0]!.repository}:v1.3.0\n`);
     expect(described(prod.plan)).toEqual(["update kubernetes:apps/v1:Deployment"]);

@@ -37,7 +37,7 @@ import { join, resolve } from "node:path";
 import { vi } from "vitest";
 import { parse, parseDocument } from "yaml";
 import { diffRuns } from "../support/diff";
-import { git } from "../support/git-repo";
+import { git } from "../support/gitRepo";
 import type { RecordedResource, RegistryImage } from "../support/mocks";
 import { runProgram, type ProgramRun } from "../support/program";
 

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { FacilitatorMocks, type InvokeHandler, type RecordedInvoke, type RecordedResource, type RegistryImage } from "./mocks";
-import { promiseOf } from "./promise-of";
+import { promiseOf } from "./promiseOf";
 
 export interface ProgramRun {
   resources: RecordedResource[];

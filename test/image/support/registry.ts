@@ -1,7 +1,7 @@
 // Read a plain-HTTP registry (the local one on 127.0.0.1:5000) through the registry v2 API.
 
 // The Accept list the program uses too: without it the registry answers schema1 with another digest.
-import { MANIFEST_TYPES } from "../../../components/localImage";
+import { MANIFEST_TYPES } from "../../../components/image/localImage";
 import { docker, localRegistry, machineBuildFlags } from "./docker";
 
 /** Digest that `registry/repository:tag` resolves to, or undefined when the tag does not exist. */

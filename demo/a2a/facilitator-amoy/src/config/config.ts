@@ -11,7 +11,7 @@ export const CIRCLE_AMOY_USDC: Address = "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e
 export const DEFAULT_PORT = SERVICE_PORT;
 /** 0.01 POL: a few settlements' worth of gas on Amoy. */
 export const DEFAULT_MIN_SIGNER_BALANCE_WEI = 10_000_000_000_000_000n;
-/** Kubernetes sends SIGTERM after the pod's preStop (5 s) and SIGKILLs 45 s later (components/deployment.ts); 25 s drains well inside that and inside Kubernetes' default 30 s. */
+/** Kubernetes sends SIGTERM after the pod's preStop (5 s) and SIGKILLs 45 s later (components/runtime/kubernetes/deployment.ts); 25 s drains well inside that and inside Kubernetes' default 30 s. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = SHUTDOWN.graceMs;
 /** Polygon PoS nodes refuse a priority fee below 25 gwei (PIP-35; chain/fees.ts). */
 export const DEFAULT_MIN_PRIORITY_FEE_GWEI = 25;

@@ -1,0 +1,185 @@
+// The `local` tag policy: the image comes from a plain-HTTP registry next to the Docker engine
+// (127.0.0.1:5000) and is built from the working tree, so `pulumi up --stack local` needs no cloud.
+// - imageTag HEAD means the working tree's commit, as `sha-<short>`; sha-<short> and vX.Y.Z name one.
+// - The tag is in the registry: deploy its digest (rollback: set an older tag). No rebuild.
+// - Missing: build and push it, only from a build context without uncommitted changes, so the
+//   image is exactly that commit. Anything else fails with the fix.
+// lookupLocalImage() gathers the facts and decides with planLocalImage(); the component only wires it.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as dockerbuild from "@pulumi/docker-build";
+import * as pulumi from "@pulumi/pulumi";
+import { readCommitProvenance, readGitFacts, type CommitProvenance, type GitFacts } from "./git";
+import { buildContextPaths, DOCKERFILE, imageBuildArgs, imageRefByDigest } from "./imagePlan";
+
+/** Registry v2 manifest types; without Accept a registry answers schema1 with another digest. */
+export const MANIFEST_TYPES = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+].join(", ");
+
+const SEMVER = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+export interface LocalImageFacts {
+  stack: string;
+  /** `<registry>/<image>` */
+  repository: string;
+  /** The concrete tag looked up (HEAD → sha-<short of HEAD>). */
+  tag: string;
+  /** The tag's digest in the registry, undefined when it is not there. */
+  digest: string | undefined;
+  mayBuild: boolean;
+  /** HEAD and the build context; read whenever a build may happen or the tag is HEAD. */
+  git: GitFacts | undefined;
+}
+
+export type LocalImagePlan =
+  | { action: "resolve"; tag: string; digest: string }
+  | { action: "build"; tag: string; tags: string[]; shortSha: string }
+  | { action: "fail"; reason: string };
+
+/** The concrete tag for a configured imageTag: HEAD is the working tree's commit. */
+export function concreteTag(requested: string, git: GitFacts | undefined): string {
+  if (requested !== "HEAD") return requested;
+  if (git === undefined) throw new Error("concreteTag: HEAD needs the git facts");
+  return `sha-${git.shortSha}`;
+}
+
+/** Resolve when the tag is in the registry; build when this clean checkout is that tag; else fail. */
+export function planLocalImage(f: LocalImageFacts): LocalImagePlan {
+  if (f.digest !== undefined) return { action: "resolve", tag: f.tag, digest: f.digest };
+
+  const missing = `Image tag ${f.tag} is not in ${f.repository}`;
+  if (!f.mayBuild) {
+    return {
+      action: "fail",
+      reason:
+        `${missing}, and stack ${f.stack} may not build it (facilitator:build is false). ` +
+        `Let it build (pulumi config set --stack ${f.stack} facilitator:build true), or deploy a tag that is there ` +
+        `(curl -s http://${f.repository.replace("/", "/v2/")}/tags/list).`,
+    };
+  }
+  if (f.git === undefined) throw new Error("planLocalImage: git facts are required when the stack may build a missing tag");
+  const headTag = `sha-${f.git.shortSha}`;
+  const isRelease = SEMVER.test(f.tag);
+  if (isRelease ? !f.git.headAtTag : f.tag !== headTag) {
+    return {
+      action: "fail",
+      reason:
+        `${missing}, and HEAD (${headTag}) is not ${isRelease ? `at git tag ${f.tag}` : "that commit"}, so it cannot be built: an image is built only from its own commit. ` +
+        `Deploy the working tree's commit (pulumi config set --stack ${f.stack} facilitator:imageTag HEAD), ` +
+        `or check out ${isRelease ? f.tag : "that commit"} and run pulumi up again.`,
+    };
+  }
+  if (!f.git.clean) {
+    return {
+      action: "fail",
+      reason:
+        `${missing}, and the build context has uncommitted or untracked changes, so the image would not be commit ${f.git.shortSha}. ` +
+        `Commit them (git status -- demo/), then run pulumi up again.`,
+    };
+  }
+  return { action: "build", tag: f.tag, tags: isRelease ? [f.tag, headTag] : [headTag], shortSha: f.git.shortSha };
+}
+
+/** The digest `registry/name:tag` points to, or undefined when the tag is not there. */
+export async function localRegistryDigest(registry: string, name: string, tag: string): Promise<string | undefined> {
+  let response: Response;
+  try {
+    response = await fetch(`http://${registry}/v2/${name}/manifests/${tag}`, { method: "HEAD", headers: { Accept: MANIFEST_TYPES } });
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+    throw new pulumi.RunError(
+      `The local registry ${registry} does not answer (${cause}). Start one next to the Docker engine: ` +
+        `docker run -d --name registry --restart unless-stopped -p ${registry}:5000 registry:2 ` +
+        `(or set facilitator:localRegistry to the one you run).`,
+    );
+  }
+  if (response.status === 404) return undefined;
+  const digest = response.headers.get("docker-content-digest") ?? "";
+  if (!response.ok || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+    throw new pulumi.RunError(`The local registry ${registry} answered HTTP ${response.status} for ${name}:${tag} without a digest; is it a Docker registry (v2 API)?`);
+  }
+  return digest;
+}
+
+export interface LocalImageLookupArgs {
+  stack: string;
+  registry: string;
+  imageName: string;
+  /** facilitator:imageTag */
+  requested: string;
+  mayBuild: boolean;
+  /** The git checkout (and Docker build context). */
+  contextDir: string;
+}
+
+/** What to do: run a digest, or build at this commit (its provenance labels the image). */
+export type LocalImageAction =
+  | Extract<LocalImagePlan, { action: "resolve" }>
+  | (Extract<LocalImagePlan, { action: "build" }> & { commit: CommitProvenance });
+
+/** Looks the tag up in the local registry and decides (planLocalImage); fails the run with the fix. */
+export async function lookupLocalImage(args: LocalImageLookupArgs): Promise<LocalImageAction> {
+  const repository = `${args.registry}/${args.imageName}`;
+  const context = buildContextPaths(readFileSync(path.join(args.contextDir, ".dockerignore"), "utf8"));
+  const readGit = (): GitFacts => readGitFacts(args.contextDir, args.requested, context);
+  let git = args.requested === "HEAD" ? readGit() : undefined;
+  const tag = concreteTag(args.requested, git);
+  const digest = await localRegistryDigest(args.registry, args.imageName, tag);
+  if (digest === undefined && args.mayBuild && git === undefined) git = readGit();
+  const plan = planLocalImage({ stack: args.stack, repository, tag, digest, mayBuild: args.mayBuild, git });
+  if (plan.action === "fail") throw new pulumi.RunError(plan.reason);
+  return plan.action === "build" ? { ...plan, commit: readCommitProvenance(args.contextDir) } : plan;
+}
+
+export interface LocalFacilitatorImageArgs {
+  registry: string;
+  imageName: string;
+  action: LocalImageAction;
+  /** Repository root: the build context (relative, so inputs are the same on every machine). */
+  contextDir: string;
+}
+
+/** The facilitator image in the local registry: resolved by digest, or built and pushed first. */
+export class LocalFacilitatorImage extends pulumi.ComponentResource {
+  /** `<registry>/<image>` */
+  public readonly repository: pulumi.Output<string>;
+  /** The concrete tag (`sha-<short>` or `vX.Y.Z`). */
+  public readonly tag: pulumi.Output<string>;
+  public readonly digest: pulumi.Output<string>;
+  /** `repository@digest` */
+  public readonly ref: pulumi.Output<string>;
+
+  constructor(name: string, args: LocalFacilitatorImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("facilitator:index:LocalImage", name, {}, opts);
+    const repository = `${args.registry}/${args.imageName}`;
+    const action = args.action;
+    const digest =
+      action.action === "resolve"
+        ? pulumi.output(action.digest)
+        : new dockerbuild.Image(
+            name,
+            {
+              tags: action.tags.map((tag) => `${repository}:${tag}`),
+              push: true,
+              context: { location: args.contextDir },
+              dockerfile: { location: path.join(args.contextDir, DOCKERFILE) },
+              // The Dockerfile's OCI labels, filled in as scripts/publish.sh fills them.
+              buildArgs: imageBuildArgs(action.tag, action.commit),
+              // Built in `pulumi up` only; a preview shows the plan without a build.
+              buildOnPreview: false,
+            },
+            // Pushed tags are what rollback resolves: deleting this resource must not delete them.
+            { parent: this, retainOnDelete: true },
+          ).digest;
+
+    this.repository = pulumi.output(repository);
+    this.tag = pulumi.output(action.tag);
+    this.digest = digest;
+    this.ref = digest.apply((d) => imageRefByDigest(repository, d));
+    this.registerOutputs({ repository: this.repository, tag: this.tag, digest: this.digest, ref: this.ref });
+  }
+}
