@@ -4,7 +4,8 @@
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import { kubernetesProvider } from "./components/runtime/kubernetes/cluster";
-import { FACILITATOR_PORT, PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config/config";
+import { PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config/config";
+import { FACILITATOR_PORT } from "./components/runtime/serviceContract";
 import { FacilitatorDeployment } from "./components/runtime/kubernetes/deployment";
 import { DockerDeployment, dockerProvider, type DockerHostArgs } from "./components/runtime/docker/dockerDeployment";
 import { GithubDelivery } from "./components/delivery/githubDelivery";

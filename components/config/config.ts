@@ -12,22 +12,11 @@ import { readPublicEndpoint } from "./publicEndpointConfig";
 import type { PublicEndpointConfig } from "../runtime/kubernetes/publicEndpointPlan";
 import type { GithubDeliveryArgs } from "../delivery/githubDelivery";
 import { polToWei, type AlertThresholds } from "../monitoring/monitoringQueries";
-import { SERVICE_PORT, SERVICE_SHUTDOWN } from "../runtime/serviceContract";
 import { bucketNamesStack, bucketOfBackendUrl, reachesEveryBucket, stackStateBucketName } from "../delivery/stateIsolation";
 
 export const CONFIG_NAMESPACE = "facilitator";
 /** Stacks that only promote: they deploy what staging built and never build themselves. */
 export const PROMOTE_ONLY_STACKS: readonly string[] = ["prod"];
-/** The facilitator listens here (the image's EXPOSE); fixed so probes, Service and policy agree. */
-export const FACILITATOR_PORT = SERVICE_PORT;
-/**
- * SHUTDOWN_GRACE_MS, set on both targets: after SIGTERM the service finishes in-flight settlements
- * for this long and exits at most SHUTDOWN_EXIT_MARGIN_MS later. The pod's termination grace and the
- * container's stop timeout are sized to cover it (tests check the sums).
- */
-export const SHUTDOWN_GRACE_MS = SERVICE_SHUTDOWN.graceMs;
-/** The service's own margin between the end of the grace period and its forced exit. */
-export const SHUTDOWN_EXIT_MARGIN_MS = SERVICE_SHUTDOWN.exitMarginMs;
 
 export interface ImageConfig {
   /** The release to run, `vX.Y.Z`: the single source of truth of what runs. */

@@ -10,9 +10,9 @@
 //   like every container's data, and removes it with the container.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../config/config";
 import { plainEnv, secretEnv, type FacilitatorEnvArgs } from "../facilitatorEnv";
 import { OPEN_SETTLEMENT_ALLOWED, OPEN_SETTLEMENT_LABEL, SECRET_ENV_LABEL } from "../openSettlement";
+import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../serviceContract";
 
 const RUN_AS = "65532:65532"; // the distroless "nonroot" user the image runs as
 const SECRETS_DIR = "/run/facilitator";

@@ -2,9 +2,15 @@
 // current context) unless the stack config holds a kubeconfig secret and/or a context name.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KubernetesConfig } from "../../config/config";
 
-export function kubernetesProvider(name: string, cluster: Pick<KubernetesConfig, "kubeconfig" | "context">, opts?: pulumi.CustomResourceOptions): k8s.Provider {
+export interface ClusterArgs {
+  /** Kubeconfig contents (secret); unset: the ambient kubeconfig. */
+  kubeconfig?: pulumi.Input<string>;
+  /** Context inside the kubeconfig; unset: its current context. */
+  context?: string;
+}
+
+export function kubernetesProvider(name: string, cluster: ClusterArgs, opts?: pulumi.CustomResourceOptions): k8s.Provider {
   return new k8s.Provider(
     name,
     {
