@@ -1,14 +1,19 @@
-// The image decision, "resolve | build | fail", as a pure function of the facts.
+// The image decision, "resolve | build | fail", as a pure function of the facts, and which paths make
+// up the build context (the cleanliness check of both tag policies).
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   artifactRegistryHost,
   artifactRegistryImage,
+  buildContextPaths,
   findTagDigest,
   imageRefByDigest,
   planImage,
   type ImageFacts,
 } from "../../../components/image/imagePlan";
 import { fakeDigest } from "../../support/fakes";
+import { REPO_ROOT } from "../../support/stack";
 
 const REPOSITORY = "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy";
 const DIGEST = fakeDigest("v1.2.3");
@@ -95,5 +100,14 @@ describe("registry listing and references", () => {
     expect(artifactRegistryHost("us")).toBe("us-docker.pkg.dev");
     expect(imageRefByDigest(REPOSITORY, DIGEST)).toBe(`${REPOSITORY}@${DIGEST}`);
     expect(() => imageRefByDigest(REPOSITORY, "v1.2.3")).toThrow(/Not an image digest/);
+  });
+});
+
+describe("buildContextPaths", () => {
+  it("is the Dockerfile plus the .dockerignore whitelist of this repository", () => {
+    const paths = buildContextPaths(readFileSync(path.join(REPO_ROOT, ".dockerignore"), "utf8"));
+    expect(paths).toContain("demo/facilitator-amoy.Dockerfile");
+    expect(paths).toContain("demo/a2a/facilitator-amoy/src");
+    expect(paths.some((p) => p.startsWith("Pulumi") || p === "." || p.includes("*"))).toBe(false);
   });
 });

@@ -1,15 +1,11 @@
-// The docker target's pure helpers: env-file quoting, Kubernetes quantities in Docker's units,
-// and which paths make up the build context (the local tag policy's cleanliness check).
+// The docker target's pure helpers: env-file quoting, Kubernetes quantities in Docker's units.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cpus, envFileContent, megabytes } from "../../../../components/runtime/docker/dockerDeployment";
-import { buildContextPaths } from "../../../../components/image/imagePlan";
-import { concreteTag, planLocalImage, type LocalImageFacts } from "../../../../components/image/localImage";
 import { ANVIL_DEV_KEY_0 } from "../../../support/fakes";
-import { REPO_ROOT } from "../../../support/stack";
 
 describe("envFileContent", () => {
   it("writes sorted NAME=\"value\" lines, so the same config gives the same upload", () => {
@@ -51,59 +47,4 @@ describe("Kubernetes quantities in Docker's units", () => {
   ])("cpu %s is %s cpus", (quantity, value) => expect(cpus(quantity)).toBe(value));
 
   it("refuses what it cannot convert", () => expect(() => megabytes("512MB")).toThrow(/Not a memory quantity like 512Mi: "512MB"/));
-});
-
-describe("buildContextPaths", () => {
-  it("is the Dockerfile plus the .dockerignore whitelist of this repository", () => {
-    const paths = buildContextPaths(readFileSync(path.join(REPO_ROOT, ".dockerignore"), "utf8"));
-    expect(paths).toContain("demo/facilitator-amoy.Dockerfile");
-    expect(paths).toContain("demo/a2a/facilitator-amoy/src");
-    expect(paths.some((p) => p.startsWith("Pulumi") || p === "." || p.includes("*"))).toBe(false);
-  });
-});
-
-describe("planLocalImage (the local tag policy)", () => {
-  const git = { shortSha: "1a2b3c4", headAtTag: false, clean: true };
-  const facts = (over: Partial<LocalImageFacts>): LocalImageFacts => ({
-    stack: "local",
-    repository: "127.0.0.1:5000/x402-facilitator-amoy",
-    tag: "sha-1a2b3c4",
-    digest: undefined,
-    mayBuild: true,
-    git,
-    ...over,
-  });
-  const digest = `sha256:${"a".repeat(64)}`;
-
-  it("HEAD is the working tree's commit", () => {
-    expect(concreteTag("HEAD", git)).toBe("sha-1a2b3c4");
-    expect(concreteTag("v1.2.3", undefined)).toBe("v1.2.3");
-  });
-
-  it("a tag in the registry is resolved, never rebuilt", () => {
-    expect(planLocalImage(facts({ digest, git: undefined, mayBuild: false }))).toEqual({ action: "resolve", tag: "sha-1a2b3c4", digest });
-  });
-
-  it("HEAD's sha- tag is built from a clean build context", () => {
-    expect(planLocalImage(facts({}))).toEqual({ action: "build", tag: "sha-1a2b3c4", tags: ["sha-1a2b3c4"], shortSha: "1a2b3c4" });
-  });
-
-  it("a release tag is built only at that git tag, and pushed with its sha- tag too", () => {
-    expect(planLocalImage(facts({ tag: "v1.2.3", git: { ...git, headAtTag: true } }))).toEqual({
-      action: "build",
-      tag: "v1.2.3",
-      tags: ["v1.2.3", "sha-1a2b3c4"],
-      shortSha: "1a2b3c4",
-    });
-    const plan = planLocalImage(facts({ tag: "v1.2.3" }));
-    expect(plan).toMatchObject({ action: "fail", reason: expect.stringMatching(/HEAD \(sha-1a2b3c4\) is not at git tag v1\.2\.3, so it cannot be built/) });
-  });
-
-  it("a dirty build context, or a stack that may not build, fails with the fix", () => {
-    expect(planLocalImage(facts({ git: { ...git, clean: false } }))).toMatchObject({ action: "fail", reason: expect.stringMatching(/uncommitted or untracked changes.*Commit them/) });
-    expect(planLocalImage(facts({ mayBuild: false }))).toMatchObject({
-      action: "fail",
-      reason: expect.stringMatching(/facilitator:build is false.*pulumi config set --stack local facilitator:build true/),
-    });
-  });
 });
