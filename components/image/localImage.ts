@@ -77,6 +77,9 @@ export interface LocalFacilitatorImageArgs {
   contextDir: string;
 }
 
+/** The type token this component had before it was named as its class is; stacks created then keep it by alias. */
+export const LOCAL_IMAGE_FORMER_TYPE = "facilitator:index:LocalImage";
+
 /** The facilitator image in the local registry: resolved by digest, or built and pushed first. */
 export class LocalFacilitatorImage extends pulumi.ComponentResource {
   /** `<registry>/<image>` */
@@ -88,7 +91,8 @@ export class LocalFacilitatorImage extends pulumi.ComponentResource {
   public readonly ref: pulumi.Output<string>;
 
   constructor(name: string, args: LocalFacilitatorImageArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("facilitator:index:LocalImage", name, {}, opts);
+    // The alias keeps an existing stack's component (and the image under it) from being replaced.
+    super("facilitator:index:LocalFacilitatorImage", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: LOCAL_IMAGE_FORMER_TYPE }] });
     const repository = `${args.registry}/${args.imageName}`;
     const action = args.action;
     const digest =

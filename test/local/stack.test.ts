@@ -48,7 +48,7 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
     const types = [...new Set(run.resources.map((r) => r.type))].sort();
     expect(types).toEqual([
       "facilitator:index:DockerDeployment",
-      "facilitator:index:LocalImage",
+      "facilitator:index:LocalFacilitatorImage",
       REMOTE_IMAGE,
       CONTAINER,
       "pulumi:providers:docker",

@@ -37,6 +37,8 @@ export interface ResourceOptionsSeen {
   retainOnDelete: boolean;
   /** URNs this resource depends on (dependsOn and resources its inputs came from). */
   dependsOn: string[];
+  /** The aliases the engine received: a former URN, or the parts of a former name and type. */
+  aliases: { urn?: string; name?: string; type?: string }[];
 }
 
 export interface RecordedInvoke {
@@ -67,6 +69,13 @@ function secretPaths(value: unknown, path: string, out: string[]): void {
   for (const [key, child] of Object.entries(record)) secretPaths(child, path === "" ? key : `${path}.${key}`, out);
 }
 
+/** An alias as the engine receives it, with only the parts that are set. */
+function recordedAlias(alias: ReturnType<SerializedRequest["getAliasesList"]>[number]): ResourceOptionsSeen["aliases"][number] {
+  const spec = alias.getSpec();
+  if (spec === undefined) return { urn: alias.getUrn() };
+  return { ...(spec.getName() ? { name: spec.getName() } : {}), ...(spec.getType() ? { type: spec.getType() } : {}) };
+}
+
 /** Inputs as a provider sees them: secret wrappers removed (their paths are in secretPaths). */
 function unwrapSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrapSecrets);
@@ -88,6 +97,7 @@ interface SerializedRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getDependenciesList(): string[];
+  getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string } | undefined }[];
   getObject(): { toJavaScript(): Record<string, unknown> };
 }
 type Callback = (err: unknown, res: unknown) => void;
@@ -119,7 +129,12 @@ export class FacilitatorMocks implements pulumi.runtime.Mocks {
         parent: req.getParent(),
         provider: req.getProvider(),
         secretPaths: paths,
-        options: { protect: req.getProtect(), retainOnDelete: req.getRetainondelete(), dependsOn: [...req.getDependenciesList()].sort() },
+        options: {
+          protect: req.getProtect(),
+          retainOnDelete: req.getRetainondelete(),
+          dependsOn: [...req.getDependenciesList()].sort(),
+          aliases: req.getAliasesList().map(recordedAlias),
+        },
       });
       return register(req, callback);
     };
@@ -142,7 +157,7 @@ export class FacilitatorMocks implements pulumi.runtime.Mocks {
       state,
       secretPaths: seen?.secretPaths ?? [],
       provider: seen?.provider ?? args.provider ?? "",
-      options: seen?.options ?? { protect: false, retainOnDelete: false, dependsOn: [] },
+      options: seen?.options ?? { protect: false, retainOnDelete: false, dependsOn: [], aliases: [] },
     });
     return { id: args.custom ? `${args.name}-id` : undefined, state };
   }
