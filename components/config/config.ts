@@ -58,6 +58,14 @@ export interface AppConfig {
   minSignerBalanceWei?: string;
 }
 
+/** The facilitator container's CPU and memory, as Kubernetes quantities; the same keys on both targets. */
+export interface ContainerResources {
+  cpuRequest: string;
+  cpuLimit: string;
+  memoryRequest: string;
+  memoryLimit: string;
+}
+
 export interface KubernetesConfig {
   namespace: string;
   replicas: number;
@@ -65,7 +73,8 @@ export interface KubernetesConfig {
   kubeconfig?: pulumi.Output<string>;
   /** Context inside the kubeconfig; unset means its current context. */
   context?: string;
-  resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
+  /** Requests and limits of the facilitator's container. */
+  resources: ContainerResources;
   /** Namespaces whose pods may reach the facilitator on its port (ingress controller, monitoring). */
   ingressNamespaces: string[];
   /** Where the RPC endpoint may be (egress), and its TCP port. */
@@ -105,6 +114,8 @@ export interface DockerConfig {
   /** json-file log rotation. */
   logMaxSize: string;
   logMaxFiles: number;
+  /** The container's limits (Docker has no requests): facilitator:cpuLimit and memoryLimit, as on Kubernetes. */
+  resources: Pick<ContainerResources, "cpuLimit" | "memoryLimit">;
   /**
    * A plain-HTTP registry next to the engine (127.0.0.1:5000). Set, the stack uses the `local` tag
    * policy: images are built from the working tree and pushed there, no Artifact Registry involved.
@@ -272,7 +283,17 @@ function readApp(r: ConfigReader): AppConfig {
   };
 }
 
-function readKubernetes(r: ConfigReader): KubernetesConfig {
+/** Read once for both targets: Kubernetes takes requests and limits, docker the limits. */
+function readResources(r: ConfigReader): ContainerResources {
+  return {
+    cpuRequest: r.string("cpuRequest", { expected: "a CPU quantity like 250m or 1", example: "250m", pattern: CPU }),
+    cpuLimit: r.string("cpuLimit", { expected: "a CPU quantity like 1000m or 1", example: "1", pattern: CPU }),
+    memoryRequest: r.string("memoryRequest", { expected: "a memory quantity like 256Mi", example: "256Mi", pattern: MEMORY }),
+    memoryLimit: r.string("memoryLimit", { expected: "a memory quantity like 512Mi", example: "512Mi", pattern: MEMORY }),
+  };
+}
+
+function readKubernetes(r: ConfigReader, resources: ContainerResources): KubernetesConfig {
   const kubeconfig = r.optionalSecret("kubeconfig", {
     expected: "the contents of a kubeconfig file (YAML)",
     example: "kubeconfig.yaml",
@@ -288,12 +309,7 @@ function readKubernetes(r: ConfigReader): KubernetesConfig {
     replicas: r.integer("replicas", { example: "2", min: 1, max: 50 }),
     ...(kubeconfig !== undefined ? { kubeconfig: pulumi.secret(kubeconfig) } : {}),
     ...(context !== undefined ? { context } : {}),
-    resources: {
-      cpuRequest: r.string("cpuRequest", { expected: "a CPU quantity like 250m or 1", example: "250m", pattern: CPU }),
-      cpuLimit: r.string("cpuLimit", { expected: "a CPU quantity like 1000m or 1", example: "1", pattern: CPU }),
-      memoryRequest: r.string("memoryRequest", { expected: "a memory quantity like 256Mi", example: "256Mi", pattern: MEMORY }),
-      memoryLimit: r.string("memoryLimit", { expected: "a memory quantity like 512Mi", example: "512Mi", pattern: MEMORY }),
-    },
+    resources,
     ingressNamespaces: r.list("ingressNamespaces", {
       expected: "a list of namespace names allowed to call the facilitator",
       example: "ingress-nginx",
@@ -468,7 +484,7 @@ function readTarget(r: ConfigReader): DeployTarget {
   return target === "docker" ? "docker" : "kubernetes";
 }
 
-function readDocker(r: ConfigReader, target: DeployTarget): DockerConfig {
+function readDocker(r: ConfigReader, target: DeployTarget): Omit<DockerConfig, "resources"> {
   const host = r.optionalString("dockerHost", {
     expected: "a Docker host URL (ssh://user@host, unix:///path, tcp://host:port)",
     example: "ssh://deploy@vps.example.com",
@@ -513,14 +529,18 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
   if (target === "docker" && monitoring.enabled) {
     r.problem("monitoringEnabled", { expected: 'false when facilitator:target is "docker"', example: "false" }, "monitoring uses Managed Prometheus on GKE, which a Docker host does not have");
   }
+  const image = readImage(r, stack, local);
+  const registry = readRegistry(r, local);
+  const app = readApp(r);
+  const resources = readResources(r);
   const config = {
     stack,
     target,
-    docker,
-    image: readImage(r, stack, local),
-    registry: readRegistry(r, local),
-    app: readApp(r),
-    kubernetes: readKubernetes(r),
+    docker: { ...docker, resources: { cpuLimit: resources.cpuLimit, memoryLimit: resources.memoryLimit } },
+    image,
+    registry,
+    app,
+    kubernetes: readKubernetes(r, resources),
     monitoring,
     delivery: readDelivery(r, stack),
   };

@@ -62,7 +62,7 @@ export interface DockerDeploymentArgs extends FacilitatorEnvArgs {
   publishPort: number;
   logMaxSize: string;
   logMaxFiles: number;
-  /** Kubernetes quantities, shared with the kubernetes target (memoryLimit, cpuLimit). */
+  /** Limits as Kubernetes quantities (facilitator:memoryLimit, cpuLimit): Docker takes no requests. */
   memoryLimit: string;
   cpuLimit: string;
   /** facilitator:allowOpenSettlement: the operator accepts open mode with real settlement here (a label for the policy pack). */

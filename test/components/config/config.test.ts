@@ -83,6 +83,13 @@ describe("the committed stacks parse into typed config", () => {
     expect(cfg.app.minSignerBalanceWei).toBe("50000000000000000");
   });
 
+  it("local runs on docker with its own limits, read from the keys the Kubernetes target's limits come from", () => {
+    const cfg = parseStack({ stack: "local" });
+    expect(cfg.target).toBe("docker");
+    expect(cfg.docker.resources).toEqual({ cpuLimit: "1", memoryLimit: "256Mi" });
+    expect(cfg.kubernetes.resources).toMatchObject(cfg.docker.resources);
+  });
+
   it("an optional kubeconfig secret and GHCR push are picked up when set", async () => {
     const kubeconfig = "apiVersion: v1\nclusters: []\ncontexts: []\n";
     const cfg = parseStack({ stack: "staging", config: { "ghcr.owner": "Acme-Org" }, secrets: { "ghcr.token": "ghp_fake", kubeconfig } });
