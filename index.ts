@@ -1,158 +1,73 @@
 // The facilitator delivery program: `pulumi up --stack staging|prod|local`.
-// Reads the stack config once, wires config → registry → image → deployment, returns what runs.
+// Its table of contents: config → delivery → registry → image → target → monitoring. Two choices
+// shape a stack: where the image comes from (the local registry or Artifact Registry) and where it
+// runs (Kubernetes or one container on a Docker host).
 // Async so the image decision (resolve, build or fail) is made before anything depends on it.
 import * as gcp from "@pulumi/gcp";
+import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { kubernetesProvider } from "./components/runtime/kubernetes/cluster";
 import { PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config/config";
-import { FACILITATOR_PORT } from "./components/runtime/serviceContract";
-import { FacilitatorDeployment } from "./components/runtime/kubernetes/deployment";
-import { DockerDeployment, dockerProvider, type DockerHostArgs } from "./components/runtime/docker/dockerDeployment";
 import { GithubDelivery } from "./components/delivery/githubDelivery";
 import { FacilitatorImage, lookupImage } from "./components/image/image";
 import { artifactRegistryHost } from "./components/image/imagePlan";
 import { LocalFacilitatorImage, lookupLocalImage } from "./components/image/localImage";
 import { Monitoring } from "./components/monitoring/monitoring";
-import { markOpenSettlementAllowed } from "./components/runtime/openSettlement";
-import { PublicEndpoint } from "./components/runtime/kubernetes/publicEndpoint";
-import { GOOGLE_LB_SOURCE_RANGES } from "./components/runtime/kubernetes/publicEndpointPlan";
 import { Registry } from "./components/registry/registry";
 import { configuredGrants, REGISTRY_READER, REGISTRY_WRITER, RegistryAccess, type RegistryGrant } from "./components/registry/registryAccess";
+import { DockerDeployment, dockerProvider, type DockerHostArgs } from "./components/runtime/docker/dockerDeployment";
+import { kubernetesProvider } from "./components/runtime/kubernetes/cluster";
+import { FacilitatorDeployment } from "./components/runtime/kubernetes/deployment";
+import { PublicEndpoint } from "./components/runtime/kubernetes/publicEndpoint";
+import { GOOGLE_LB_SOURCE_RANGES, type PublicEndpointConfig } from "./components/runtime/kubernetes/publicEndpointPlan";
+import { markOpenSettlementAllowed } from "./components/runtime/openSettlement";
+import { FACILITATOR_PORT } from "./components/runtime/serviceContract";
+
+type Image = FacilitatorImage | LocalFacilitatorImage;
 
 export = async () => {
   const cfg = loadConfig();
-
   // GitHub environments + keyless CI identity; their service accounts get registry access below.
   const delivery = cfg.delivery ? new GithubDelivery("delivery", { stack: cfg.stack, ...cfg.delivery }) : undefined;
-
-  const registry = cfg.registry.create
-    ? new Registry("facilitator", {
-        project: cfg.registry.project,
-        location: cfg.registry.location,
-        repositoryId: cfg.registry.repository,
-        untaggedRetentionDays: cfg.registry.untaggedRetentionDays,
-      })
-    : undefined;
-  // Each stack grants only its own principals on the (shared) repository, member by member.
+  const registry = cfg.registry.create ? artifactRegistry(cfg) : undefined;
   const access = grantRegistryAccess(cfg, delivery, registry);
+  const image =
+    cfg.docker.localRegistry !== undefined
+      ? await localImage(cfg, cfg.docker.localRegistry)
+      : await registryImage(cfg, [registry, access].filter((r): r is Registry | RegistryAccess => r !== undefined));
 
-  // The local tag policy (facilitator:localRegistry): built from the working tree into a registry
-  // next to the engine. Otherwise Artifact Registry's resolve-build-or-fail.
-  const localRegistry = cfg.docker.localRegistry;
-  if (localRegistry !== undefined) {
-    const action = await lookupLocalImage({
-      stack: cfg.stack,
-      registry: localRegistry,
-      imageName: cfg.image.name,
-      requested: cfg.image.tag,
-      mayBuild: cfg.image.build,
-      contextDir: ".",
-    });
-    const image = new LocalFacilitatorImage("facilitator", { registry: localRegistry, imageName: cfg.image.name, action, contextDir: "." });
-    return { ...imageOutputs(image), namespace: runOnDocker(cfg, image.ref) };
+  switch (cfg.target) {
+    case "kubernetes": {
+      const cluster = kubernetesProvider("cluster", cfg.kubernetes);
+      const app = runOnKubernetes(cfg, image, cluster);
+      const endpoint = cfg.publicEndpoint ? servePublicEndpoint(cfg, cfg.publicEndpoint, app, cluster) : undefined;
+      if (cfg.monitoring.enabled) monitor(cfg, app, cluster);
+      return { ...imageOutputs(image), ...kubernetesOutputs(app, endpoint) };
+    }
+    case "docker": {
+      const container = runOnDocker(cfg, image);
+      return {
+        ...imageOutputs(image),
+        /** The container's name, `facilitator-<stack>`. */
+        containerName: container.containerName,
+      };
+    }
   }
+};
 
-  const where = {
+/** The Artifact Registry repository, on the stack that owns it (facilitator:registryCreate). */
+function artifactRegistry(cfg: FacilitatorConfig): Registry {
+  return new Registry("facilitator", {
     project: cfg.registry.project,
     location: cfg.registry.location,
     repositoryId: cfg.registry.repository,
-    imageName: cfg.image.name,
-    tag: cfg.image.tag,
-    contextDir: ".",
-  };
-  const action = await lookupImage({
-    ...where,
-    stack: cfg.stack,
-    mayBuild: cfg.image.build,
-    promoteOnly: PROMOTE_ONLY_STACKS.includes(cfg.stack),
-    createsRepository: cfg.registry.create,
+    untaggedRetentionDays: cfg.registry.untaggedRetentionDays,
   });
-  const image = new FacilitatorImage("facilitator", {
-    ...where,
-    action,
-    ...(cfg.image.ghcr ? { ghcrOwner: cfg.image.ghcr.owner, ghcrToken: cfg.image.ghcr.token } : {}),
-    // The push waits for the repository and for the grants that let CI push to it.
-    after: [registry, access].filter((r): r is Registry | RegistryAccess => r !== undefined),
-  });
-
-  if (cfg.target === "docker") {
-    // The engine pulls from Artifact Registry with the deployer's short-lived token.
-    const token = gcp.organizations.getClientConfigOutput().accessToken;
-    const pull = { address: artifactRegistryHost(cfg.registry.location), username: "oauth2accesstoken", password: token };
-    return { ...imageOutputs(image), namespace: runOnDocker(cfg, image.ref, pull) };
-  }
-
-  const cluster = kubernetesProvider("cluster", cfg.kubernetes);
-  const app = new FacilitatorDeployment(
-    "facilitator",
-    {
-      namespace: cfg.kubernetes.namespace,
-      instance: cfg.stack,
-      imageRef: image.ref,
-      replicas: cfg.kubernetes.replicas,
-      ...cfg.app,
-      ...cfg.kubernetes.resources,
-      ingressNamespaces: cfg.kubernetes.ingressNamespaces,
-      // Behind GKE's Gateway the load balancer reaches the pods from Google's ranges (an Ingress
-      // controller's namespace is admitted through ingressNamespaces instead).
-      ...(cfg.publicEndpoint?.kind === "gateway" ? { loadBalancerSourceRanges: GOOGLE_LB_SOURCE_RANGES } : {}),
-      rpcEgressCidrs: cfg.kubernetes.rpcEgressCidrs,
-      rpcPort: cfg.kubernetes.rpcPort,
-    },
-    // The allowance is an annotation the policy pack reads (it sees resources, not config).
-    { providers: [cluster], ...(cfg.allowOpenSettlement ? { transformations: [markOpenSettlementAllowed] } : {}) },
-  );
-
-  if (cfg.monitoring.enabled) {
-    new Monitoring(
-      "facilitator",
-      {
-        stack: cfg.stack,
-        namespace: cfg.kubernetes.namespace,
-        podSelector: app.podSelector,
-        metricsPort: FACILITATOR_PORT,
-        replicas: cfg.kubernetes.replicas,
-        notificationChannels: cfg.monitoring.notificationChannels,
-        thresholds: cfg.monitoring.thresholds,
-        ...(cfg.monitoring.project ? { project: cfg.monitoring.project } : {}),
-      },
-      { providers: [cluster], dependsOn: [app] },
-    );
-  }
-
-  // facilitator:hostname: https://<hostname> in front of the Service. Its Google Cloud resources
-  // (address, certificate, Cloud Armor) are the operator's to apply: the CI deployer may change the workload only.
-  const endpoint = cfg.publicEndpoint
-    ? new PublicEndpoint(
-        "facilitator",
-        {
-          stack: cfg.stack,
-          endpoint: cfg.publicEndpoint,
-          namespace: app.namespace,
-          serviceName: app.serviceName,
-          servicePort: FACILITATOR_PORT,
-          labels: { ...app.podSelector, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "facilitator-deploy" },
-        },
-        { providers: [cluster], dependsOn: [app] },
-      )
-    : undefined;
-
-  return {
-    ...imageOutputs(image),
-    /** The Kubernetes namespace of this stack (target docker: the container's name). */
-    namespace: app.namespace,
-    /** `https://<facilitator:hostname>`, "" for an internal-only stack (the release smoke test's target when set). */
-    url: endpoint ? endpoint.url : "",
-    /** The address the hostname's DNS record points at ("" without a hostname). */
-    ipAddress: endpoint ? endpoint.ipAddress : "",
-    /** The DNS records to create for the hostname (A, and the certificate's CNAME with certificateDnsAuthorization). */
-    dnsRecords: endpoint ? endpoint.dnsRecords : [],
-  };
-};
+}
 
 /**
- * This stack's registry grants: the members its config names, and the CI identities it creates
- * (the deployer writes where the stack builds, reads where it only promotes).
+ * This stack's registry grants, member by member on the (shared) repository: the members its config
+ * names, and the CI identities it creates (the deployer writes where the stack builds, reads where it
+ * only promotes). None for a stack on the local registry.
  */
 function grantRegistryAccess(cfg: FacilitatorConfig, delivery: GithubDelivery | undefined, registry: Registry | undefined): RegistryAccess | undefined {
   if (cfg.docker.localRegistry !== undefined) return undefined;
@@ -172,8 +87,132 @@ function grantRegistryAccess(cfg: FacilitatorConfig, delivery: GithubDelivery | 
   return new RegistryAccess("registry", { ...where, grants }, registry ? { dependsOn: [registry] } : {});
 }
 
+/** The local tag policy (facilitator:localRegistry): built from the working tree into a registry next to the engine. */
+async function localImage(cfg: FacilitatorConfig, registry: string): Promise<LocalFacilitatorImage> {
+  const action = await lookupLocalImage({
+    stack: cfg.stack,
+    registry,
+    imageName: cfg.image.name,
+    requested: cfg.image.tag,
+    mayBuild: cfg.image.build,
+    contextDir: ".",
+  });
+  return new LocalFacilitatorImage("facilitator", { registry, imageName: cfg.image.name, action, contextDir: "." });
+}
+
+/** Artifact Registry's resolve, build or fail. The push waits for the repository and for the grants that let CI push to it. */
+async function registryImage(cfg: FacilitatorConfig, after: pulumi.Resource[]): Promise<FacilitatorImage> {
+  const where = {
+    project: cfg.registry.project,
+    location: cfg.registry.location,
+    repositoryId: cfg.registry.repository,
+    imageName: cfg.image.name,
+    tag: cfg.image.tag,
+    contextDir: ".",
+  };
+  const action = await lookupImage({
+    ...where,
+    stack: cfg.stack,
+    mayBuild: cfg.image.build,
+    promoteOnly: PROMOTE_ONLY_STACKS.includes(cfg.stack),
+    createsRepository: cfg.registry.create,
+  });
+  return new FacilitatorImage("facilitator", {
+    ...where,
+    action,
+    ...(cfg.image.ghcr ? { ghcrOwner: cfg.image.ghcr.owner, ghcrToken: cfg.image.ghcr.token } : {}),
+    after,
+  });
+}
+
+/** facilitator:target kubernetes: the hardened Deployment, its Service and NetworkPolicy in the stack's namespace. */
+function runOnKubernetes(cfg: FacilitatorConfig, image: Image, cluster: k8s.Provider): FacilitatorDeployment {
+  return new FacilitatorDeployment(
+    "facilitator",
+    {
+      namespace: cfg.kubernetes.namespace,
+      instance: cfg.stack,
+      imageRef: image.ref,
+      replicas: cfg.kubernetes.replicas,
+      ...cfg.app,
+      ...cfg.kubernetes.resources,
+      ingressNamespaces: cfg.kubernetes.ingressNamespaces,
+      // Behind GKE's Gateway the load balancer reaches the pods from Google's ranges (an Ingress
+      // controller's namespace is admitted through ingressNamespaces instead).
+      ...(cfg.publicEndpoint?.kind === "gateway" ? { loadBalancerSourceRanges: GOOGLE_LB_SOURCE_RANGES } : {}),
+      rpcEgressCidrs: cfg.kubernetes.rpcEgressCidrs,
+      rpcPort: cfg.kubernetes.rpcPort,
+    },
+    // The allowance is an annotation the policy pack reads (it sees resources, not config).
+    { providers: [cluster], ...(cfg.allowOpenSettlement ? { transformations: [markOpenSettlementAllowed] } : {}) },
+  );
+}
+
+/**
+ * facilitator:hostname: https://<hostname> in front of the Service. Its Google Cloud resources
+ * (address, certificate, Cloud Armor) are the operator's to apply: the CI deployer may change the workload only.
+ */
+function servePublicEndpoint(cfg: FacilitatorConfig, endpoint: PublicEndpointConfig, app: FacilitatorDeployment, cluster: k8s.Provider): PublicEndpoint {
+  return new PublicEndpoint(
+    "facilitator",
+    {
+      stack: cfg.stack,
+      endpoint,
+      namespace: app.namespace,
+      serviceName: app.serviceName,
+      servicePort: FACILITATOR_PORT,
+      labels: { ...app.podSelector, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "facilitator-deploy" },
+    },
+    { providers: [cluster], dependsOn: [app] },
+  );
+}
+
+/** Managed Prometheus scraping, alert policies and dashboard (facilitator:monitoringEnabled; Kubernetes on Google Cloud). */
+function monitor(cfg: FacilitatorConfig, app: FacilitatorDeployment, cluster: k8s.Provider): Monitoring {
+  return new Monitoring(
+    "facilitator",
+    {
+      stack: cfg.stack,
+      namespace: cfg.kubernetes.namespace,
+      podSelector: app.podSelector,
+      metricsPort: FACILITATOR_PORT,
+      replicas: cfg.kubernetes.replicas,
+      notificationChannels: cfg.monitoring.notificationChannels,
+      thresholds: cfg.monitoring.thresholds,
+      ...(cfg.monitoring.project ? { project: cfg.monitoring.project } : {}),
+    },
+    { providers: [cluster], dependsOn: [app] },
+  );
+}
+
+/** facilitator:target docker: one hardened container on the stack's Docker host. */
+function runOnDocker(cfg: FacilitatorConfig, image: Image): DockerDeployment {
+  // The engine pulls from Artifact Registry with the deployer's short-lived token; the local registry needs none.
+  const registryAuth: DockerHostArgs["registryAuth"] =
+    cfg.docker.localRegistry === undefined
+      ? { address: artifactRegistryHost(cfg.registry.location), username: "oauth2accesstoken", password: gcp.organizations.getClientConfigOutput().accessToken }
+      : undefined;
+  const engine = dockerProvider("docker", { ...(cfg.docker.host !== undefined ? { host: cfg.docker.host } : {}), ...(registryAuth ? { registryAuth } : {}) });
+  return new DockerDeployment(
+    "facilitator",
+    {
+      instance: cfg.stack,
+      imageRef: image.ref,
+      ...cfg.app,
+      network: cfg.docker.network,
+      publishAddress: cfg.docker.publishAddress,
+      publishPort: cfg.docker.publishPort,
+      logMaxSize: cfg.docker.logMaxSize,
+      logMaxFiles: cfg.docker.logMaxFiles,
+      ...cfg.docker.resources,
+      openSettlementAllowed: cfg.allowOpenSettlement,
+    },
+    { providers: [engine] },
+  );
+}
+
 /** The stack outputs that say what runs, the same for every target. */
-function imageOutputs(image: FacilitatorImage | LocalFacilitatorImage) {
+function imageOutputs(image: Image) {
   return {
     /** `<location>-docker.pkg.dev/<project>/<repository>/<image>` (local: `<registry>/<image>`) */
     imageRepository: image.repository,
@@ -186,24 +225,16 @@ function imageOutputs(image: FacilitatorImage | LocalFacilitatorImage) {
   };
 }
 
-/** facilitator:target docker: one hardened container on the stack's Docker host; returns its name. */
-function runOnDocker(cfg: FacilitatorConfig, imageRef: pulumi.Output<string>, registryAuth?: DockerHostArgs["registryAuth"]): pulumi.Output<string> {
-  const engine = dockerProvider("docker", { ...(cfg.docker.host !== undefined ? { host: cfg.docker.host } : {}), ...(registryAuth ? { registryAuth } : {}) });
-  const app = new DockerDeployment(
-    "facilitator",
-    {
-      instance: cfg.stack,
-      imageRef,
-      ...cfg.app,
-      network: cfg.docker.network,
-      publishAddress: cfg.docker.publishAddress,
-      publishPort: cfg.docker.publishPort,
-      logMaxSize: cfg.docker.logMaxSize,
-      logMaxFiles: cfg.docker.logMaxFiles,
-      ...cfg.docker.resources,
-      openSettlementAllowed: cfg.allowOpenSettlement,
-    },
-    { providers: [engine] },
-  );
-  return app.containerName;
+/** The Kubernetes target's outputs: where the pods run, and the public endpoint if any. */
+function kubernetesOutputs(app: FacilitatorDeployment, endpoint: PublicEndpoint | undefined) {
+  return {
+    /** The Kubernetes namespace of this stack. */
+    namespace: app.namespace,
+    /** `https://<facilitator:hostname>`, "" for an internal-only stack (the release smoke test's target when set). */
+    url: endpoint ? endpoint.url : "",
+    /** The address the hostname's DNS record points at ("" without a hostname). */
+    ipAddress: endpoint ? endpoint.ipAddress : "",
+    /** The DNS records to create for the hostname (A, and the certificate's CNAME with certificateDnsAuthorization). */
+    dnsRecords: endpoint ? endpoint.dnsRecords : [],
+  };
 }

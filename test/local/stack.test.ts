@@ -124,14 +124,14 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
     expect(run.one(CONTAINER).provider).toMatch(/pulumi:providers:docker::docker::/);
   });
 
-  it("keeps the stack outputs contract; namespace is the container's name", () => {
+  it("keeps the stack outputs contract: the image outputs every target has, and the container's name", () => {
     const repository = `${run.registry}/${localImageName()}`;
     expect(run.outputs).toEqual({
       imageRepository: repository,
       imageTag: tag,
       imageDigest: localDigest(tag),
       imageRef: `${repository}@${localDigest(tag)}`,
-      namespace: "facilitator-local",
+      containerName: "facilitator-local",
     });
     expect(JSON.stringify(run.outputs)).not.toContain(ANVIL_DEV_KEY_0.slice(2));
   });
@@ -262,7 +262,7 @@ describe("docker target settings", () => {
     expect(run.one(REMOTE_IMAGE).inputs["name"]).toBe(`${repository}@${fakeDigest(`${repository}:v1.2.3`)}`);
     expect(declaredContainer(run)).toMatchObject({ networkMode: "host" });
     expect(declaredContainer(run).ports).toBeUndefined();
-    expect(run.outputs).toMatchObject({ imageTag: "v1.2.3", namespace: "facilitator-local" });
+    expect(run.outputs).toMatchObject({ imageTag: "v1.2.3", containerName: "facilitator-local" });
   });
 
   it("a signer pool and API keys go into the secret env file only; a balance floor is plain env; policy-clean", async () => {
