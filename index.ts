@@ -20,7 +20,7 @@ import { FacilitatorDeployment } from "./components/runtime/kubernetes/deploymen
 import { PublicEndpoint } from "./components/runtime/kubernetes/publicEndpoint";
 import { GOOGLE_LB_SOURCE_RANGES, type PublicEndpointConfig } from "./components/runtime/kubernetes/publicEndpointPlan";
 import { markOpenSettlementAllowed } from "./components/runtime/openSettlement";
-import { FACILITATOR_PORT } from "./components/runtime/serviceContract";
+import { FACILITATOR_PORT } from "./components/service/contract";
 
 type Image = FacilitatorImage | LocalFacilitatorImage;
 

@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../components/runtime/serviceContract";
+import { SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../components/service/contract";
 import { HEALTHCHECK, SECRET_ENV_FILE, STOP_TIMEOUT_SECONDS } from "../../components/runtime/docker/dockerDeployment";
 import { policies } from "../../policy/index";
 import { runPolicies } from "../../policy/run";

@@ -14,7 +14,7 @@ import {
   type TestChain,
 } from "../../../demo/a2a/facilitator-amoy/test/support/index.js";
 import { alertRules, dashboardJson, type AlertThresholds } from "../../../components/monitoring/monitoringQueries";
-import { SERVICE_PATHS } from "../../../components/runtime/serviceContract";
+import { SERVICE_PATHS } from "../../../components/service/contract";
 
 const thresholds: AlertThresholds = { errorRatio: 0.05, settleFailures: 3, minSignerBalancePol: "0.5" };
 const workload = { namespace: "facilitator-staging", podSelector: { app: "x402-facilitator" }, replicas: 1 };

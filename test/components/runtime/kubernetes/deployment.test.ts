@@ -2,7 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../../../components/runtime/serviceContract";
+import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../../../components/service/contract";
 import { DNS_EGRESS_PEERS, FacilitatorDeployment, TERMINATION_GRACE_SECONDS, rpcEgressPeers, type FacilitatorDeploymentArgs } from "../../../../components/runtime/kubernetes/deployment";
 import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_POOL, FAKE_RPC_URL, fakeDigest } from "../../../support/fakes";
 import type { RecordedResource } from "../../../support/mocks";
