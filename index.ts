@@ -6,21 +6,23 @@
 import * as gcp from "@pulumi/gcp";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config/config";
-import { GithubDelivery } from "./components/delivery/githubDelivery";
-import { FacilitatorImage, lookupImage } from "./components/image/image";
-import { artifactRegistryHost } from "./components/image/imagePlan";
-import { LocalFacilitatorImage, lookupLocalImage } from "./components/image/localImage";
-import { Monitoring } from "./components/monitoring/monitoring";
-import { Registry } from "./components/registry/registry";
-import { configuredGrants, REGISTRY_READER, REGISTRY_WRITER, RegistryAccess, type RegistryGrant } from "./components/registry/registryAccess";
-import { DockerDeployment, dockerProvider, type DockerHostArgs } from "./components/runtime/docker/dockerDeployment";
-import { kubernetesProvider } from "./components/runtime/kubernetes/cluster";
-import { FacilitatorDeployment } from "./components/runtime/kubernetes/deployment";
-import { PublicEndpoint } from "./components/runtime/kubernetes/publicEndpoint";
-import { GOOGLE_LB_SOURCE_RANGES, type PublicEndpointConfig } from "./components/runtime/kubernetes/publicEndpointPlan";
-import { markOpenSettlementAllowed } from "./components/runtime/openSettlement";
-import { FACILITATOR_PORT } from "./components/service/contract";
+import { PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config";
+import { GithubDelivery } from "./components/delivery";
+import { REGISTRY_READER, REGISTRY_WRITER, Registry, RegistryAccess, configuredGrants, type RegistryGrant } from "./components/registry";
+import { FacilitatorImage, LocalFacilitatorImage, artifactRegistryHost, lookupImage, lookupLocalImage } from "./components/image";
+import {
+  DockerDeployment,
+  FacilitatorDeployment,
+  GOOGLE_LB_SOURCE_RANGES,
+  PublicEndpoint,
+  dockerProvider,
+  kubernetesProvider,
+  markOpenSettlementAllowed,
+  type DockerHostArgs,
+  type PublicEndpointConfig,
+} from "./components/runtime";
+import { Monitoring } from "./components/monitoring";
+import { FACILITATOR_PORT } from "./components/service";
 
 type Image = FacilitatorImage | LocalFacilitatorImage;
 

@@ -3,7 +3,7 @@
 // unless the stack says it accepts that (facilitator:allowOpenSettlement, which the program turns
 // into a marker on the workload: the pack sees resources, not stack config).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { SERVICE_ENV } from "../components/service/contract";
+import { SERVICE_ENV } from "../components/service";
 import { stackOfUrn } from "./resources";
 import { containersOf, dockerContainerOf, podSpecOf, type DockerContainer, type ObjectMeta, type PodSpec } from "./workloads";
 

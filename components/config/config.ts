@@ -9,10 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigError, ConfigReader, type RawConfig } from "./configReader";
 import { readPublicEndpoint } from "./publicEndpointConfig";
-import type { PublicEndpointConfig } from "../runtime/kubernetes/publicEndpointPlan";
-import type { GithubDeliveryArgs } from "../delivery/githubDelivery";
-import { polToWei, type AlertThresholds } from "../monitoring/monitoringQueries";
-import { bucketNamesStack, bucketOfBackendUrl, reachesEveryBucket, stackStateBucketName } from "../delivery/stateIsolation";
+import { bucketNamesStack, bucketOfBackendUrl, reachesEveryBucket, stackStateBucketName, type GithubDeliveryArgs } from "../delivery";
+import { polToWei, type AlertThresholds } from "../monitoring";
+import type { PublicEndpointConfig } from "../runtime";
 
 export const CONFIG_NAMESPACE = "facilitator";
 /** Stacks that only promote: they deploy what staging built and never build themselves. */

@@ -2,7 +2,7 @@
 // through the same ConfigReader as every other section: each problem names the key and the
 // command that fixes it. Unset hostname: no endpoint, today's internal-only deployment.
 import type { ConfigReader } from "./configReader";
-import type { PublicEndpointConfig } from "../runtime/kubernetes/publicEndpointPlan";
+import type { PublicEndpointConfig } from "../runtime";
 
 /** A public DNS name: lowercase labels, at least two, no wildcard, not an IP address. */
 const HOSTNAME = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -1,7 +1,7 @@
 // Pure parts of monitoring: the metric names the facilitator exports (the contract with the
 // service: its src/metrics/metrics.ts), the PromQL of each alert and the dashboard JSON.
 // No resources here, so all of it is unit-tested without mocks.
-import { SERVICE_METRICS } from "../service/contract";
+import { SERVICE_METRICS } from "../service";
 
 /** Prometheus metric names the facilitator exports on its /metrics (the service's contract.json). */
 export const METRICS = SERVICE_METRICS;

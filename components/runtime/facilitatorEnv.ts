@@ -2,7 +2,7 @@
 // Secret, or the docker target's uploaded env file) and which are plain env. Unset options are left
 // out, so the service applies its own defaults.
 import type * as pulumi from "@pulumi/pulumi";
-import { FACILITATOR_PORT, SERVICE_ENV as ENV, SHUTDOWN_GRACE_MS } from "../service/contract";
+import { FACILITATOR_PORT, SERVICE_ENV as ENV, SHUTDOWN_GRACE_MS } from "../service";
 
 export interface FacilitatorEnvArgs {
   /** One signer; or signerKeys, a comma-separated pool. Exactly one of the two: the service refuses both. */

@@ -12,7 +12,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { plainEnv, secretEnv, type FacilitatorEnvArgs } from "../facilitatorEnv";
 import { OPEN_SETTLEMENT_ALLOWED, OPEN_SETTLEMENT_LABEL, SECRET_ENV_LABEL } from "../openSettlement";
-import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../service/contract";
+import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../service";
 
 const RUN_AS = "65532:65532"; // the distroless "nonroot" user the image runs as
 const SECRETS_DIR = "/run/facilitator";

@@ -2,7 +2,7 @@
 // Service, PodDisruptionBudget and NetworkPolicy. The cluster comes from the provider in `opts`.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { FACILITATOR_PORT, SERVICE_PATHS } from "../../service/contract";
+import { FACILITATOR_PORT, SERVICE_PATHS } from "../../service";
 import { DNS_EGRESS_PEERS, DNS_PORTS, rpcEgressPeers } from "./egress";
 import { plainEnv, secretEnv, type FacilitatorEnvArgs } from "../facilitatorEnv";
 

@@ -22,7 +22,7 @@
 // - Cloud Armor throttle: conformAction allow, exceedAction deny(429), enforceOnKey IP
 //   (https://cloud.google.com/armor/docs/configure-rate-limiting).
 import { createHash } from "node:crypto";
-import { SERVICE_PATHS } from "../../service/contract";
+import { SERVICE_PATHS } from "../../service";
 
 export const GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";
 export const GKE_POLICY_API_VERSION = "networking.gke.io/v1";
