@@ -114,8 +114,8 @@ function roleSlug(role: string): string {
 /**
  * Keyless CI identity for one stack: a Workload Identity Pool with a GitHub OIDC provider bound to
  * this repository, and per-environment service accounts holding only the roles their job needs.
- * Registry access is granted by the Registry component (its IAM bindings are authoritative), from
- * `deployerMember`/`previewerMember` or the stack config, never here.
+ * Registry access is granted by RegistryAccess (components/registry), member by member, to
+ * `deployerMember`/`previewerMember` and the members the stack config names, never here.
  */
 export class CiIdentity extends pulumi.ComponentResource {
   /** Full provider resource name, the `workload_identity_provider` input of google-github-actions/auth. */

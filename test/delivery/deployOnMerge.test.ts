@@ -1,7 +1,7 @@
 // .github/workflows/deploy-on-merge.yml: its trigger and permissions, and its script run for real
 // in throwaway git repositories (real commits, annotated release tags, push ranges). Only `gh` is
 // replaced, by a recorder on PATH: dispatching needs GitHub, and the test asserts what would be sent.
-// What the dispatched run then applies (main's tree, not the tag's) is test/delivery/rollback.test.ts.
+// What the dispatched run then applies (main's tree, not the tag's) is test/delivery/rollbackAppliesMain.test.ts.
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

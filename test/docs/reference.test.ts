@@ -1,5 +1,6 @@
 // The generated configuration references match their sources: Pulumi.yaml for the stack keys, the
 // service's env schema for its variables. On a difference: `npm run docs`, then commit both.
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { plainEnv, secretEnv } from "../../components/runtime/facilitatorEnv";
@@ -45,8 +46,11 @@ describe("docs/config-reference.md", () => {
   });
 
   it("marks secret exactly the keys the program reads as secrets", () => {
-    // components/config/config.ts reads secrets with r.secret / r.optionalSecret and refuses them in plain text.
-    const program = readRepoFile("components/config/config.ts");
+    // components/config/ reads secrets with r.secret / r.optionalSecret and refuses them in plain text.
+    const program = readdirSync(join(REPO_ROOT, "components/config"))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => readRepoFile(`components/config/${f}`))
+      .join("\n");
     const readAsSecret = [...program.matchAll(/\br\.(?:optionalSecret|secret)\(\s*"([^"]+)"/g)].map((m) => m[1]).sort();
     const marked = readStackKeys(pulumiYaml)
       .filter((k) => k.secret)

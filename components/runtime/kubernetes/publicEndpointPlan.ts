@@ -1,6 +1,7 @@
 // Pure parts of the public HTTPS endpoint (facilitator:hostname): names, the load balancer's
-// source ranges, the routed paths and the Kubernetes and Cloud Armor specs. No resources here;
-// components/runtime/kubernetes/publicEndpoint.ts creates them, test/program/publicEndpoint*.test.ts checks both.
+// source ranges, the routed paths and the Kubernetes and Cloud Armor specs. No resources here:
+// publicEndpoint.ts beside it creates them; the tests of both are
+// test/components/runtime/kubernetes/publicEndpoint*.test.ts.
 //
 // The facts these rely on, with their sources (the tests name them too):
 // - GatewayClass gke-l7-global-external-managed = the global external Application Load Balancer

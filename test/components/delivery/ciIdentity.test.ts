@@ -134,7 +134,7 @@ describe("CiIdentity", () => {
       "ci-preview-prod roles/container.viewer",
       "ci-preview-prod roles/storage.objectViewer",
     ]);
-    // registry access is the Registry component's (authoritative bindings): none here
+    // registry access is RegistryAccess's (components/registry): none here
     expect(result.ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")).toHaveLength(0);
     expect(result.outputs.deployerMember).toBe(
       "serviceAccount:ci-deploy-prod@acme-facilitator-prod.iam.gserviceaccount.com",

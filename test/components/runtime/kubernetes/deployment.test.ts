@@ -216,7 +216,7 @@ describe("FacilitatorDeployment", () => {
         },
       ],
       egress: [
-        // the cluster's resolvers only (networkPolicy.test.ts)
+        // the cluster's resolvers only (egress.test.ts)
         { to: DNS_EGRESS_PEERS, ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
         { to: rpcEgressPeers(["0.0.0.0/0"]), ports: [{ port: 443, protocol: "TCP" }] },
       ],
