@@ -5,7 +5,6 @@
 // Async so the image decision (resolve, build or fail) is made before anything depends on it.
 import * as gcp from "@pulumi/gcp";
 import type * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
 import { PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config";
 import { GithubDelivery } from "./components/delivery";
 import { REGISTRY_READER, REGISTRY_WRITER, Registry, RegistryAccess, configuredGrants, type RegistryGrant } from "./components/registry";
@@ -31,11 +30,10 @@ export = async () => {
   // GitHub environments + keyless CI identity; their service accounts get registry access below.
   const delivery = cfg.delivery ? new GithubDelivery("delivery", { stack: cfg.stack, ...cfg.delivery }) : undefined;
   const registry = cfg.registry.create ? artifactRegistry(cfg) : undefined;
-  const access = grantRegistryAccess(cfg, delivery, registry);
   const image =
     cfg.docker.localRegistry !== undefined
       ? await localImage(cfg, cfg.docker.localRegistry)
-      : await registryImage(cfg, [registry, access].filter((r): r is Registry | RegistryAccess => r !== undefined));
+      : await registryImage(cfg, registry, grantRegistryAccess(cfg, delivery, registry));
 
   switch (cfg.target) {
     case "kubernetes": {
@@ -67,12 +65,11 @@ function artifactRegistry(cfg: FacilitatorConfig): Registry {
 }
 
 /**
- * This stack's registry grants, member by member on the (shared) repository: the members its config
- * names, and the CI identities it creates (the deployer writes where the stack builds, reads where it
- * only promotes). None for a stack on the local registry.
+ * This stack's grants on the (shared) Artifact Registry repository, member by member: the members its
+ * config names, and the CI identities it creates (the deployer writes where the stack builds, reads
+ * where it only promotes). None when there is nobody to grant.
  */
 function grantRegistryAccess(cfg: FacilitatorConfig, delivery: GithubDelivery | undefined, registry: Registry | undefined): RegistryAccess | undefined {
-  if (cfg.docker.localRegistry !== undefined) return undefined;
   const builds = cfg.image.build && !PROMOTE_ONLY_STACKS.includes(cfg.stack);
   const grants: RegistryGrant[] = [
     ...configuredGrants(REGISTRY_WRITER, cfg.registry.writers),
@@ -102,8 +99,8 @@ async function localImage(cfg: FacilitatorConfig, registry: string): Promise<Loc
   return new LocalFacilitatorImage("facilitator", { registry, imageName: cfg.image.name, action, contextDir: "." });
 }
 
-/** Artifact Registry's resolve, build or fail. The push waits for the repository and for the grants that let CI push to it. */
-async function registryImage(cfg: FacilitatorConfig, after: pulumi.Resource[]): Promise<FacilitatorImage> {
+/** Artifact Registry's resolve, build or fail. */
+async function registryImage(cfg: FacilitatorConfig, registry: Registry | undefined, access: RegistryAccess | undefined): Promise<FacilitatorImage> {
   const where = {
     project: cfg.registry.project,
     location: cfg.registry.location,
@@ -123,7 +120,8 @@ async function registryImage(cfg: FacilitatorConfig, after: pulumi.Resource[]): 
     ...where,
     action,
     ...(cfg.image.ghcr ? { ghcrOwner: cfg.image.ghcr.owner, ghcrToken: cfg.image.ghcr.token } : {}),
-    after,
+    // The push waits for the repository and for the grants that let CI push to it.
+    after: [registry, access].filter((r): r is Registry | RegistryAccess => r !== undefined),
   });
 }
 
