@@ -7,8 +7,21 @@ import * as gcp from "@pulumi/gcp";
 import type * as k8s from "@pulumi/kubernetes";
 import { PROMOTE_ONLY_STACKS, loadConfig, type FacilitatorConfig } from "./components/config";
 import { GithubDelivery } from "./components/delivery";
-import { REGISTRY_READER, REGISTRY_WRITER, Registry, RegistryAccess, configuredGrants, type RegistryGrant } from "./components/registry";
-import { FacilitatorImage, LocalFacilitatorImage, artifactRegistryHost, lookupImage, lookupLocalImage } from "./components/image";
+import {
+  REGISTRY_READER,
+  REGISTRY_WRITER,
+  Registry,
+  RegistryAccess,
+  configuredGrants,
+  type RegistryGrant,
+} from "./components/registry";
+import {
+  FacilitatorImage,
+  LocalFacilitatorImage,
+  artifactRegistryHost,
+  lookupImage,
+  lookupLocalImage,
+} from "./components/image";
 import {
   DockerDeployment,
   FacilitatorDeployment,
@@ -69,20 +82,32 @@ function artifactRegistry(cfg: FacilitatorConfig): Registry {
  * config names, and the CI identities it creates (the deployer writes where the stack builds, reads
  * where it only promotes). None when there is nobody to grant.
  */
-function grantRegistryAccess(cfg: FacilitatorConfig, delivery: GithubDelivery | undefined, registry: Registry | undefined): RegistryAccess | undefined {
+function grantRegistryAccess(
+  cfg: FacilitatorConfig,
+  delivery: GithubDelivery | undefined,
+  registry: Registry | undefined,
+): RegistryAccess | undefined {
   const builds = cfg.image.build && !PROMOTE_ONLY_STACKS.includes(cfg.stack);
   const grants: RegistryGrant[] = [
     ...configuredGrants(REGISTRY_WRITER, cfg.registry.writers),
     ...configuredGrants(REGISTRY_READER, cfg.registry.readers),
     ...(delivery
       ? [
-          { id: "ci-deployer", role: builds ? REGISTRY_WRITER : REGISTRY_READER, member: delivery.deployerMember } satisfies RegistryGrant,
+          {
+            id: "ci-deployer",
+            role: builds ? REGISTRY_WRITER : REGISTRY_READER,
+            member: delivery.deployerMember,
+          } satisfies RegistryGrant,
           { id: "ci-previewer", role: REGISTRY_READER, member: delivery.previewerMember } satisfies RegistryGrant,
         ]
       : []),
   ];
   if (grants.length === 0) return undefined;
-  const where = { project: cfg.registry.project, location: cfg.registry.location, repositoryId: cfg.registry.repository };
+  const where = {
+    project: cfg.registry.project,
+    location: cfg.registry.location,
+    repositoryId: cfg.registry.repository,
+  };
   return new RegistryAccess("registry", { ...where, grants }, registry ? { dependsOn: [registry] } : {});
 }
 
@@ -100,7 +125,11 @@ async function localImage(cfg: FacilitatorConfig, registry: string): Promise<Loc
 }
 
 /** Artifact Registry's resolve, build or fail. */
-async function registryImage(cfg: FacilitatorConfig, registry: Registry | undefined, access: RegistryAccess | undefined): Promise<FacilitatorImage> {
+async function registryImage(
+  cfg: FacilitatorConfig,
+  registry: Registry | undefined,
+  access: RegistryAccess | undefined,
+): Promise<FacilitatorImage> {
   const where = {
     project: cfg.registry.project,
     location: cfg.registry.location,
@@ -152,7 +181,12 @@ function runOnKubernetes(cfg: FacilitatorConfig, image: Image, cluster: k8s.Prov
  * facilitator:hostname: https://<hostname> in front of the Service. Its Google Cloud resources
  * (address, certificate, Cloud Armor) are the operator's to apply: the CI deployer may change the workload only.
  */
-function servePublicEndpoint(cfg: FacilitatorConfig, endpoint: PublicEndpointConfig, app: FacilitatorDeployment, cluster: k8s.Provider): PublicEndpoint {
+function servePublicEndpoint(
+  cfg: FacilitatorConfig,
+  endpoint: PublicEndpointConfig,
+  app: FacilitatorDeployment,
+  cluster: k8s.Provider,
+): PublicEndpoint {
   return new PublicEndpoint(
     "facilitator",
     {
@@ -161,7 +195,11 @@ function servePublicEndpoint(cfg: FacilitatorConfig, endpoint: PublicEndpointCon
       namespace: app.namespace,
       serviceName: app.serviceName,
       servicePort: FACILITATOR_PORT,
-      labels: { ...app.podSelector, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "facilitator-deploy" },
+      labels: {
+        ...app.podSelector,
+        "app.kubernetes.io/managed-by": "pulumi",
+        "app.kubernetes.io/part-of": "facilitator-deploy",
+      },
     },
     { providers: [cluster], dependsOn: [app] },
   );
@@ -190,9 +228,16 @@ function runOnDocker(cfg: FacilitatorConfig, image: Image): DockerDeployment {
   // The engine pulls from Artifact Registry with the deployer's short-lived token; the local registry needs none.
   const registryAuth: DockerHostArgs["registryAuth"] =
     cfg.docker.localRegistry === undefined
-      ? { address: artifactRegistryHost(cfg.registry.location), username: "oauth2accesstoken", password: gcp.organizations.getClientConfigOutput().accessToken }
+      ? {
+          address: artifactRegistryHost(cfg.registry.location),
+          username: "oauth2accesstoken",
+          password: gcp.organizations.getClientConfigOutput().accessToken,
+        }
       : undefined;
-  const engine = dockerProvider("docker", { ...(cfg.docker.host !== undefined ? { host: cfg.docker.host } : {}), ...(registryAuth ? { registryAuth } : {}) });
+  const engine = dockerProvider("docker", {
+    ...(cfg.docker.host !== undefined ? { host: cfg.docker.host } : {}),
+    ...(registryAuth ? { registryAuth } : {}),
+  });
   return new DockerDeployment(
     "facilitator",
     {

@@ -43,12 +43,15 @@ export function protectsPods(pdb: Pdb, replicas: number): boolean {
 export function availabilityProblems(workload: Workload, pdbs: Pdb[]): string[] {
   const problems: string[] = [];
   const replicas = workload.spec?.replicas ?? 1;
-  if (replicas < MIN_PROD_REPLICAS) problems.push(`runs ${replicas} replica(s) (set facilitator:replicas to at least ${MIN_PROD_REPLICAS})`);
+  if (replicas < MIN_PROD_REPLICAS)
+    problems.push(`runs ${replicas} replica(s) (set facilitator:replicas to at least ${MIN_PROD_REPLICAS})`);
   const namespace = workload.metadata?.namespace;
   const labels = workload.spec?.template?.metadata?.labels ?? {};
   const covering = pdbs.filter((pdb) => pdb.metadata?.namespace === namespace && selects(pdb, labels));
   if (covering.length === 0) {
-    problems.push("has no PodDisruptionBudget selecting its pods (add one with minAvailable: 1 and the pod labels as selector)");
+    problems.push(
+      "has no PodDisruptionBudget selecting its pods (add one with minAvailable: 1 and the pod labels as selector)",
+    );
   } else if (!covering.some((pdb) => protectsPods(pdb, replicas))) {
     problems.push("has a PodDisruptionBudget that allows every pod to be evicted (set minAvailable: 1)");
   }
@@ -67,7 +70,8 @@ export const prodAvailability: StackValidationPolicy = {
     const pdbs = resourcesOfType<Pdb>(args.resources, k8s.policy.v1.PodDisruptionBudget).map((p) => p.props);
     for (const kind of workloadKinds) {
       for (const { resource, props } of resourcesOfType<Workload>(args.resources.filter(isProd), kind)) {
-        for (const problem of availabilityProblems(props, pdbs)) reportViolation(`${resource.name} ${problem}.`, resource.urn);
+        for (const problem of availabilityProblems(props, pdbs))
+          reportViolation(`${resource.name} ${problem}.`, resource.urn);
       }
     }
   },

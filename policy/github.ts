@@ -28,17 +28,26 @@ export function productionEnvironmentProblems(environment: Environment, policies
   const problems: string[] = [];
   const hasReviewer = (environment.reviewers ?? []).some((r) => (r.users?.length ?? 0) + (r.teams?.length ?? 0) > 0);
   if (!hasReviewer) problems.push("has no required reviewers (set reviewers: [{ users | teams }])");
-  if (environment.preventSelfReview !== true) problems.push("lets the person who started a deployment approve it (set preventSelfReview: true)");
+  if (environment.preventSelfReview !== true)
+    problems.push("lets the person who started a deployment approve it (set preventSelfReview: true)");
   const branchPolicy = environment.deploymentBranchPolicy;
   if (branchPolicy?.protectedBranches !== false || branchPolicy.customBranchPolicies !== true) {
-    problems.push("does not restrict which refs may deploy (set deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true })");
+    problems.push(
+      "does not restrict which refs may deploy (set deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true })",
+    );
   }
-  const own = policies.filter((p) => p.repository === environment.repository && p.environment === environment.environment);
+  const own = policies.filter(
+    (p) => p.repository === environment.repository && p.environment === environment.environment,
+  );
   if (!own.some((p) => p.branchPattern === PROTECTED_BRANCH || (p.tagPattern && !["*", "**"].includes(p.tagPattern)))) {
-    problems.push(`has no deployment policy for the protected branch or release tags (add a RepositoryEnvironmentDeploymentPolicy with branchPattern: "${PROTECTED_BRANCH}")`);
+    problems.push(
+      `has no deployment policy for the protected branch or release tags (add a RepositoryEnvironmentDeploymentPolicy with branchPattern: "${PROTECTED_BRANCH}")`,
+    );
   }
   for (const p of own.filter((p) => p.branchPattern && p.branchPattern !== PROTECTED_BRANCH)) {
-    problems.push(`admits branch "${p.branchPattern}" (production deploys from the protected branch ${PROTECTED_BRANCH} only: remove that deployment policy)`);
+    problems.push(
+      `admits branch "${p.branchPattern}" (production deploys from the protected branch ${PROTECTED_BRANCH} only: remove that deployment policy)`,
+    );
   }
   for (const p of own.filter((p) => p.tagPattern && ["*", "**"].includes(p.tagPattern))) {
     problems.push(`admits every tag ("${p.tagPattern}") (restrict it to release tags, e.g. "v*.*.*")`);
@@ -48,11 +57,15 @@ export function productionEnvironmentProblems(environment: Environment, policies
 
 export const productionEnvironmentProtected: StackValidationPolicy = {
   name: "production-environment-protected",
-  description: "The production GitHub environment has required reviewers, prevents self-review, and admits only release tags and the protected branch main.",
+  description:
+    "The production GitHub environment has required reviewers, prevents self-review, and admits only release tags and the protected branch main.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {
-    const policies = resourcesOfType<DeploymentPolicy>(args.resources, github.RepositoryEnvironmentDeploymentPolicy).map((p) => p.props);
+    const policies = resourcesOfType<DeploymentPolicy>(
+      args.resources,
+      github.RepositoryEnvironmentDeploymentPolicy,
+    ).map((p) => p.props);
     for (const { resource, props } of resourcesOfType<Environment>(args.resources, github.RepositoryEnvironment)) {
       if (!isProduction(props)) continue;
       for (const problem of productionEnvironmentProblems(props, policies)) {
@@ -79,7 +92,9 @@ export const githubSecretsOnEnvironments: ResourceValidationPolicy = {
     ];
     for (const [kind, scope] of sharedSecrets) {
       if (args.isType(kind)) {
-        reportViolation(`Actions secret "${secretName}" is ${scope} secret, readable by every workflow: make it an ActionsEnvironmentSecret of the environment that needs it.`);
+        reportViolation(
+          `Actions secret "${secretName}" is ${scope} secret, readable by every workflow: make it an ActionsEnvironmentSecret of the environment that needs it.`,
+        );
       }
     }
   },
@@ -94,13 +109,16 @@ const MAINTAINER_ROLE_IDS: readonly number[] = [2, 5];
 
 /** Whether a ruleset's ref condition takes in `ref` (exact, `~ALL`, or every tag), and no exclude takes it out. */
 function targets(ruleset: Ruleset, ref: string): boolean {
-  const everyTag = (pattern: string) => pattern === ref || ["~ALL", "refs/tags/*", "refs/tags/**", "**/*", "**"].includes(pattern);
+  const everyTag = (pattern: string) =>
+    pattern === ref || ["~ALL", "refs/tags/*", "refs/tags/**", "**/*", "**"].includes(pattern);
   const { includes = [], excludes = [] } = ruleset.conditions?.refName ?? {};
   return ruleset.target === "tag" && includes.some(everyTag) && !excludes.some(everyTag);
 }
 
 const onlyMaintainersBypass = (ruleset: Ruleset) =>
-  (ruleset.bypassActors ?? []).every((a) => a.actorType === "RepositoryRole" && a.actorId !== undefined && MAINTAINER_ROLE_IDS.includes(a.actorId));
+  (ruleset.bypassActors ?? []).every(
+    (a) => a.actorType === "RepositoryRole" && a.actorId !== undefined && MAINTAINER_ROLE_IDS.includes(a.actorId),
+  );
 const nobodyBypasses = (ruleset: Ruleset) => (ruleset.bypassActors ?? []).length === 0;
 
 /**
@@ -114,11 +132,18 @@ export function releaseTagProtectionProblems(rulesets: Ruleset[], tagPatterns: s
     const ref = `refs/tags/${pattern}`;
     const active = rulesets.filter((r) => r.enforcement === "active" && targets(r, ref));
     if (!active.some((r) => r.rules.creation === true && onlyMaintainersBypass(r))) {
-      problems.push(`let anyone with write access create ${pattern} tags (add an active tag ruleset on ${ref} with rules.creation and only RepositoryRole ${MAINTAINER_ROLE_IDS.join("/")} as bypass actors)`);
+      problems.push(
+        `let anyone with write access create ${pattern} tags (add an active tag ruleset on ${ref} with rules.creation and only RepositoryRole ${MAINTAINER_ROLE_IDS.join("/")} as bypass actors)`,
+      );
     }
-    for (const [rule, verb] of [["update", "move"], ["deletion", "delete"]] as const) {
+    for (const [rule, verb] of [
+      ["update", "move"],
+      ["deletion", "delete"],
+    ] as const) {
       if (!active.some((r) => r.rules[rule] === true && nobodyBypasses(r))) {
-        problems.push(`let someone ${verb} ${pattern} tags (add an active tag ruleset on ${ref} with rules.${rule} and no bypass actors)`);
+        problems.push(
+          `let someone ${verb} ${pattern} tags (add an active tag ruleset on ${ref} with rules.${rule} and no bypass actors)`,
+        );
       }
     }
   }
@@ -132,12 +157,17 @@ export function releaseTagProtectionProblems(rulesets: Ruleset[], tagPatterns: s
  */
 export const releaseTagsProtected: StackValidationPolicy = {
   name: "release-tags-protected",
-  description: "The stack that owns the release tags protects them with tag rulesets (only maintainers and admins create them, nobody moves or deletes them); no other stack provisions rulesets on them.",
+  description:
+    "The stack that owns the release tags protects them with tag rulesets (only maintainers and admins create them, nobody moves or deletes them); no other stack provisions rulesets on them.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: {
     properties: {
-      releaseTagsOwner: { type: "string", default: DEFAULT_RELEASE_TAGS_OWNER, description: "The stack that provisions the release-tag rulesets (= facilitator:githubReleaseTagsOwner)." },
+      releaseTagsOwner: {
+        type: "string",
+        default: DEFAULT_RELEASE_TAGS_OWNER,
+        description: "The stack that provisions the release-tag rulesets (= facilitator:githubReleaseTagsOwner).",
+      },
     },
   },
   validateStack: (args, reportViolation) => {
@@ -148,10 +178,16 @@ export const releaseTagsProtected: StackValidationPolicy = {
     const stack = stackOfUrn(anchor.resource.urn);
     const owner = args.getConfig<{ releaseTagsOwner?: string }>().releaseTagsOwner ?? DEFAULT_RELEASE_TAGS_OWNER;
 
-    const policies = resourcesOfType<DeploymentPolicy>(args.resources, github.RepositoryEnvironmentDeploymentPolicy).map((p) => p.props);
+    const policies = resourcesOfType<DeploymentPolicy>(
+      args.resources,
+      github.RepositoryEnvironmentDeploymentPolicy,
+    ).map((p) => p.props);
     const repositories = [...new Set([...environments, ...rulesets].map((r) => r.props.repository))].sort();
     for (const repository of repositories) {
-      const patterns = [RELEASE_TAG_PATTERN, ...policies.filter((p) => p.repository === repository && p.tagPattern).map((p) => p.tagPattern!)];
+      const patterns = [
+        RELEASE_TAG_PATTERN,
+        ...policies.filter((p) => p.repository === repository && p.tagPattern).map((p) => p.tagPattern!),
+      ];
       const own = rulesets.filter((r) => r.props.repository === repository);
       if (stack !== owner) {
         for (const { resource, props } of own.filter((r) => patterns.some((p) => targets(r.props, `refs/tags/${p}`)))) {
@@ -163,7 +199,10 @@ export const releaseTagsProtected: StackValidationPolicy = {
         continue;
       }
       const urn = (environments.find((e) => e.props.repository === repository) ?? own[0])?.resource.urn;
-      for (const problem of releaseTagProtectionProblems(own.map((r) => r.props), patterns)) {
+      for (const problem of releaseTagProtectionProblems(
+        own.map((r) => r.props),
+        patterns,
+      )) {
         reportViolation(`Stack ${stack} owns the release tags of ${repository}, but its rulesets ${problem}.`, urn);
       }
     }

@@ -22,14 +22,17 @@ export function imageReferenceProblems(image: string | undefined): string[] {
   const problems: string[] = [];
   if (tagOf(image) === "latest") problems.push(`uses the "latest" tag (${image})`);
   if (!DIGEST.test(image)) {
-    problems.push(`references ${image} by tag, not by digest: use <repository>@sha256:<digest> (the stack output imageRef)`);
+    problems.push(
+      `references ${image} by tag, not by digest: use <repository>@sha256:<digest> (the stack output imageRef)`,
+    );
   }
   return problems;
 }
 
 export const imagesByDigest: ResourceValidationPolicy = {
   name: "images-by-digest",
-  description: "Containers run (and docker RemoteImages pull) images referenced by digest (repo@sha256:…), never by tag and never `latest`.",
+  description:
+    "Containers run (and docker RemoteImages pull) images referenced by digest (repo@sha256:…), never by tag and never `latest`.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: (args, reportViolation) => {
@@ -44,7 +47,8 @@ export const imagesByDigest: ResourceValidationPolicy = {
     if (dockerContainer) {
       // Docker also runs a local image by its id (`sha256:…`, e.g. RemoteImage.imageId): content-addressed too.
       if (IMAGE_ID.test(dockerContainer.image)) return;
-      for (const problem of imageReferenceProblems(dockerContainer.image)) reportViolation(`docker container ${problem}.`);
+      for (const problem of imageReferenceProblems(dockerContainer.image))
+        reportViolation(`docker container ${problem}.`);
       return;
     }
     // What a docker Container's image id points at is decided by the RemoteImage it pulled.

@@ -5,7 +5,14 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { SERVICE_ENV } from "../components/service";
 import { stackOfUrn } from "./resources";
-import { containersOf, dockerContainerOf, podSpecOf, type DockerContainer, type ObjectMeta, type PodSpec } from "./workloads";
+import {
+  containersOf,
+  dockerContainerOf,
+  podSpecOf,
+  type DockerContainer,
+  type ObjectMeta,
+  type PodSpec,
+} from "./workloads";
 
 /** The markers components/runtime/openSettlement.ts sets (Kubernetes annotation, docker labels). */
 export const OPEN_SETTLEMENT_ANNOTATION = "x402.facilitator/open-settlement";
@@ -21,11 +28,23 @@ const API_KEYS_ENV = SERVICE_ENV.apiKeys;
  */
 const ROUTES: { type: RegExp; what: string }[] = [
   { type: /^kubernetes:(networking\.k8s\.io|extensions)\/v1(beta1)?:Ingress$/, what: "an Ingress" },
-  { type: /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:(Gateway|HTTPRoute|GRPCRoute|TLSRoute|TCPRoute|UDPRoute)$/, what: "a Gateway API resource" },
-  { type: /^kubernetes:networking\.gke\.io\/[^:]+:(ManagedCertificate|FrontendConfig)$/, what: "a GKE managed certificate or frontend" },
-  { type: /^gcp:compute\/(globalForwardingRule|forwardingRule|targetHttpsProxy|targetHttpProxy):/, what: "a Google Cloud load balancer" },
+  {
+    type: /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:(Gateway|HTTPRoute|GRPCRoute|TLSRoute|TCPRoute|UDPRoute)$/,
+    what: "a Gateway API resource",
+  },
+  {
+    type: /^kubernetes:networking\.gke\.io\/[^:]+:(ManagedCertificate|FrontendConfig)$/,
+    what: "a GKE managed certificate or frontend",
+  },
+  {
+    type: /^gcp:compute\/(globalForwardingRule|forwardingRule|targetHttpsProxy|targetHttpProxy):/,
+    what: "a Google Cloud load balancer",
+  },
   { type: /^gcp:dns\/recordSet:RecordSet$/, what: "a DNS record" },
-  { type: /^cloudflare:index\/(record|dnsRecord|tunnel|zeroTrustTunnelCloudflared\w*):/, what: "a Cloudflare record or tunnel" },
+  {
+    type: /^cloudflare:index\/(record|dnsRecord|tunnel|zeroTrustTunnelCloudflared\w*):/,
+    what: "a Cloudflare record or tunnel",
+  },
 ];
 const EXTERNAL_SERVICE_TYPES = ["LoadBalancer", "NodePort"];
 
@@ -50,14 +69,20 @@ function kubernetesFacilitator(resource: PolicyResource, pod: PodSpec): Facilita
   if (realSettle === undefined) return undefined; // not the facilitator
   const exposures = [
     ...(pod.hostNetwork === true ? ["the pod uses the node's network"] : []),
-    ...containers.flatMap(({ label, container }) => (container.ports ?? []).filter((p) => p.hostPort !== undefined).map((p) => `${label} binds host port ${p.hostPort}`)),
+    ...containers.flatMap(({ label, container }) =>
+      (container.ports ?? [])
+        .filter((p) => p.hostPort !== undefined)
+        .map((p) => `${label} binds host port ${p.hostPort}`),
+    ),
   ];
   const annotations = (resource.props as { metadata?: ObjectMeta }).metadata?.annotations ?? {};
   return {
     resource,
     label: resource.name,
     realSettle: realSettle.value?.toLowerCase() === "true",
-    apiKeys: env.some((e) => e.name === API_KEYS_ENV && (e.valueFrom?.secretKeyRef !== undefined || (e.value ?? "") !== "")),
+    apiKeys: env.some(
+      (e) => e.name === API_KEYS_ENV && (e.valueFrom?.secretKeyRef !== undefined || (e.value ?? "") !== ""),
+    ),
     allowed: annotations[OPEN_SETTLEMENT_ANNOTATION] === ALLOWED,
     exposures,
   };
@@ -70,7 +95,9 @@ function dockerFacilitator(resource: PolicyResource, container: DockerContainer)
   const exposures =
     container.networkMode === "host"
       ? ["the container uses the host's network"]
-      : (container.ports ?? []).filter((p) => !isLoopback(p.ip ?? "0.0.0.0")).map((p) => `port ${p.external ?? p.internal} is published on ${p.ip ?? "0.0.0.0"}`);
+      : (container.ports ?? [])
+          .filter((p) => !isLoopback(p.ip ?? "0.0.0.0"))
+          .map((p) => `port ${p.external ?? p.internal} is published on ${p.ip ?? "0.0.0.0"}`);
   return {
     resource,
     label: `docker container ${container.name ?? resource.name}`,
@@ -94,14 +121,18 @@ export function stackRoutes(resources: PolicyResource[]): string[] {
   return resources.flatMap((r) => {
     const route = ROUTES.find(({ type }) => type.test(r.type));
     if (route) return [`${route.what} (${r.name})`];
-    const serviceType = r.type === "kubernetes:core/v1:Service" ? (r.props as { spec?: { type?: string } }).spec?.type : undefined;
-    return serviceType !== undefined && EXTERNAL_SERVICE_TYPES.includes(serviceType) ? [`a ${serviceType} Service (${r.name})`] : [];
+    const serviceType =
+      r.type === "kubernetes:core/v1:Service" ? (r.props as { spec?: { type?: string } }).spec?.type : undefined;
+    return serviceType !== undefined && EXTERNAL_SERVICE_TYPES.includes(serviceType)
+      ? [`a ${serviceType} Service (${r.name})`]
+      : [];
   });
 }
 
 export const openSettlementNotExposed: StackValidationPolicy = {
   name: "open-settlement-not-exposed",
-  description: "A facilitator that settles for real without API keys (open mode) is not reachable from outside, unless facilitator:allowOpenSettlement says so.",
+  description:
+    "A facilitator that settles for real without API keys (open mode) is not reachable from outside, unless facilitator:allowOpenSettlement says so.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {

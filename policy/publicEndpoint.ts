@@ -80,7 +80,11 @@ export function redirectsToHttps(route: HttpRoute): boolean {
   const rules = route.spec?.rules ?? [];
   return (
     rules.length > 0 &&
-    rules.every((rule) => (rule.backendRefs ?? []).length === 0 && (rule.filters ?? []).some((f) => f.type === "RequestRedirect" && f.requestRedirect?.scheme === "https"))
+    rules.every(
+      (rule) =>
+        (rule.backendRefs ?? []).length === 0 &&
+        (rule.filters ?? []).some((f) => f.type === "RequestRedirect" && f.requestRedirect?.scheme === "https"),
+    )
   );
 }
 
@@ -113,7 +117,10 @@ export function gatewayProblems(resources: PolicyResource[]): { resource: Policy
           problem: `Gateway ${resource.name}: listener ${listener.name ?? "?"} serves HTTPS without a certificate (tls.certificateRefs, or the ${CERTMAP_ANNOTATION} annotation naming a Certificate Manager map)`,
         });
       } else if (protocol === "TCP" || protocol === "UDP") {
-        found.push({ resource, problem: `Gateway ${resource.name}: listener ${listener.name ?? "?"} serves plain ${protocol} on port ${listener.port ?? "?"}; serve HTTPS only` });
+        found.push({
+          resource,
+          problem: `Gateway ${resource.name}: listener ${listener.name ?? "?"} serves plain ${protocol} on port ${listener.port ?? "?"}; serve HTTPS only`,
+        });
       }
     }
   }
@@ -122,10 +129,17 @@ export function gatewayProblems(resources: PolicyResource[]): { resource: Policy
     if (redirectsToHttps(route)) continue;
     const routeNamespace = route.metadata?.namespace;
     for (const ref of route.spec?.parentRefs ?? []) {
-      if ((ref.group ?? "gateway.networking.k8s.io") !== "gateway.networking.k8s.io" || (ref.kind ?? "Gateway") !== "Gateway") continue;
+      if (
+        (ref.group ?? "gateway.networking.k8s.io") !== "gateway.networking.k8s.io" ||
+        (ref.kind ?? "Gateway") !== "Gateway"
+      )
+        continue;
       const parent = gateways.find((g) => {
         const gateway = propsOf<Gateway>(g);
-        return gateway.metadata?.name === ref.name && sameNamespace(gateway.metadata?.namespace, ref.namespace ?? routeNamespace);
+        return (
+          gateway.metadata?.name === ref.name &&
+          sameNamespace(gateway.metadata?.namespace, ref.namespace ?? routeNamespace)
+        );
       });
       if (parent === undefined) continue;
       const plain = attachedListeners(ref, propsOf<Gateway>(parent)).filter((l) => l.protocol === "HTTP");
@@ -145,25 +159,37 @@ export function gatewayProblems(resources: PolicyResource[]): { resource: Policy
 /** One-label wildcard match, as Ingress TLS hosts match rule hosts. */
 function covers(tlsHost: string, host: string): boolean {
   if (tlsHost === host) return true;
-  return tlsHost.startsWith("*.") && host.split(".").slice(1).join(".") === tlsHost.slice(2) && host.split(".").length === tlsHost.split(".").length;
+  return (
+    tlsHost.startsWith("*.") &&
+    host.split(".").slice(1).join(".") === tlsHost.slice(2) &&
+    host.split(".").length === tlsHost.split(".").length
+  );
 }
 
 export function ingressProblems(name: string, ingress: Ingress): string[] {
   const problems: string[] = [];
   const annotations = ingress.metadata?.annotations ?? {};
   const tls = (ingress.spec?.tls ?? []).filter((t) => (t.secretName ?? "") !== "");
-  if (ingress.spec?.defaultBackend !== undefined) problems.push(`Ingress ${name} has a default backend, which answers any host name, without TLS for it; route named hosts only`);
+  if (ingress.spec?.defaultBackend !== undefined)
+    problems.push(
+      `Ingress ${name} has a default backend, which answers any host name, without TLS for it; route named hosts only`,
+    );
   for (const rule of ingress.spec?.rules ?? []) {
     if ((rule.host ?? "") === "") {
       problems.push(`Ingress ${name} has a rule without a host, which no TLS entry can cover; name the host`);
     } else if (!tls.some((t) => (t.hosts ?? []).some((h) => covers(h, rule.host!)))) {
-      problems.push(`Ingress ${name} serves ${rule.host} without TLS: add a tls entry with a secretName for it (or a cert-manager issuer annotation that fills it)`);
+      problems.push(
+        `Ingress ${name} serves ${rule.host} without TLS: add a tls entry with a secretName for it (or a cert-manager issuer annotation that fills it)`,
+      );
     }
   }
-  if (annotations[NGINX_SSL_REDIRECT] === "false") problems.push(`Ingress ${name} turns ingress-nginx's HTTP to HTTPS redirect off (${NGINX_SSL_REDIRECT}: "false")`);
+  if (annotations[NGINX_SSL_REDIRECT] === "false")
+    problems.push(`Ingress ${name} turns ingress-nginx's HTTP to HTTPS redirect off (${NGINX_SSL_REDIRECT}: "false")`);
   const className = ingress.spec?.ingressClassName ?? annotations[INGRESS_CLASS_ANNOTATION] ?? "";
   if (GKE_INGRESS_CLASSES.includes(className) && annotations[GKE_ALLOW_HTTP] !== "false") {
-    problems.push(`Ingress ${name} (class ${className}) also serves plain HTTP on port 80 unless ${GKE_ALLOW_HTTP} is "false"`);
+    problems.push(
+      `Ingress ${name} (class ${className}) also serves plain HTTP on port 80 unless ${GKE_ALLOW_HTTP} is "false"`,
+    );
   }
   return problems;
 }
@@ -176,9 +202,11 @@ export const publicEndpointHttpsOnly: StackValidationPolicy = {
   severity: "high",
   validateStack: (args, reportViolation) => {
     const where = (resource: PolicyResource) => ` (stack ${stackOfUrn(resource.urn)})`;
-    for (const { resource, problem } of gatewayProblems(args.resources)) reportViolation(`${problem}${where(resource)}.`, resource.urn);
+    for (const { resource, problem } of gatewayProblems(args.resources))
+      reportViolation(`${problem}${where(resource)}.`, resource.urn);
     for (const resource of args.resources.filter((r) => INGRESS.test(r.type))) {
-      for (const problem of ingressProblems(resource.name, propsOf<Ingress>(resource))) reportViolation(`${problem}${where(resource)}.`, resource.urn);
+      for (const problem of ingressProblems(resource.name, propsOf<Ingress>(resource)))
+        reportViolation(`${problem}${where(resource)}.`, resource.urn);
     }
   },
 };

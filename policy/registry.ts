@@ -13,7 +13,9 @@ export const registryImmutableTags: ResourceValidationPolicy = {
     // Remote and virtual repositories hold no pushed tags of their own.
     const isStandard = (repository.mode ?? "STANDARD_REPOSITORY") === "STANDARD_REPOSITORY";
     if (isDocker && isStandard && repository.dockerConfig?.immutableTags !== true) {
-      reportViolation(`Docker repository "${repository.repositoryId}" has mutable tags: set dockerConfig: { immutableTags: true }.`);
+      reportViolation(
+        `Docker repository "${repository.repositoryId}" has mutable tags: set dockerConfig: { immutableTags: true }.`,
+      );
     }
   }),
 };

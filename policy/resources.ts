@@ -5,7 +5,10 @@ import type { PolicyResource } from "@pulumi/policy";
 export type ResourceClass = Parameters<PolicyResource["isType"]>[0];
 
 /** The resources of one type with their inputs typed as that type's (unwrapped) args. */
-export function resourcesOfType<TProps>(resources: PolicyResource[], kind: ResourceClass): { resource: PolicyResource; props: TProps }[] {
+export function resourcesOfType<TProps>(
+  resources: PolicyResource[],
+  kind: ResourceClass,
+): { resource: PolicyResource; props: TProps }[] {
   return resources.filter((r) => r.isType(kind)).map((resource) => ({ resource, props: resource.props as TProps }));
 }
 

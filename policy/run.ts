@@ -84,7 +84,12 @@ function stackArgs(resources: ResourceUnderTest[], config: Record<string, unknow
       asType: asType as PolicyResource["asType"],
     };
   });
-  return { resources: policyResources, stackTags: new Map(), getConfig: <T extends object>() => config as T, notApplicable };
+  return {
+    resources: policyResources,
+    stackTags: new Map(),
+    getConfig: <T extends object>() => config as T,
+    notApplicable,
+  };
 }
 
 /** Runs a validation, treating "not applicable" as no finding (any other error propagates). */
@@ -100,7 +105,11 @@ async function run(validation: () => Promise<void> | void): Promise<void> {
  * Every violation the given policies report for these resources (resource and stack policies).
  * `config` is the pack's config; like the policy server, a policy without any sees `{}`.
  */
-export async function runPolicies(policies: Policies, resources: ResourceUnderTest[], config: PolicyPackConfig = {}): Promise<Violation[]> {
+export async function runPolicies(
+  policies: Policies,
+  resources: ResourceUnderTest[],
+  config: PolicyPackConfig = {},
+): Promise<Violation[]> {
   const violations: Violation[] = [];
   for (const policy of policies) {
     if (policy.enforcementLevel === "disabled") continue;

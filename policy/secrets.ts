@@ -6,7 +6,8 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containersOf, dockerContainerOf, podSpecOf } from "./workloads";
 
 /** Env var names that carry secrets (FACILITATOR_PRIVATE_KEY(S), FACILITATOR_API_KEYS, AMOY_RPC_URL, …). */
-const SECRET_NAME = /(^|_)(PRIVATE_?KEYS?|SECRETS?|TOKENS?|PASSWORDS?|PASSWD|API_?KEYS?|CREDENTIALS?|MNEMONIC|SEED_PHRASE|RPC_URLS?)(_|$)/i;
+const SECRET_NAME =
+  /(^|_)(PRIVATE_?KEYS?|SECRETS?|TOKENS?|PASSWORDS?|PASSWD|API_?KEYS?|CREDENTIALS?|MNEMONIC|SEED_PHRASE|RPC_URLS?)(_|$)/i;
 /** …unless the name says the value is only a pointer to one (a file path, an address, an id). */
 const POINTER_SUFFIX = /_(ADDRESS|FILE|PATH|ID|NAME)$/i;
 
@@ -60,11 +61,13 @@ export function secretLookingValue(value: string): string | undefined {
 
 export const noLiteralSecrets: ResourceValidationPolicy = {
   name: "no-literal-secrets",
-  description: "No env var, ConfigMap entry or GitHub Actions variable holds a literal value that looks like a private key, token or credentialed URL.",
+  description:
+    "No env var, ConfigMap entry or GitHub Actions variable holds a literal value that looks like a private key, token or credentialed URL.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args, reportViolation) => {
-    const toKubernetesSecret = "move it to a Pulumi secret and a Kubernetes Secret, referenced with valueFrom.secretKeyRef";
+    const toKubernetesSecret =
+      "move it to a Pulumi secret and a Kubernetes Secret, referenced with valueFrom.secretKeyRef";
     const report = (where: string, value: string | undefined, fix = toKubernetesSecret) => {
       const what = value === undefined ? undefined : secretLookingValue(value);
       // Never echo the value: the message says what it looks like, not what it is.
@@ -81,7 +84,11 @@ export const noLiteralSecrets: ResourceValidationPolicy = {
     for (const entry of dockerContainer?.envs ?? []) {
       const [name = "", ...rest] = entry.split("=");
       if (!isSecretName(name)) {
-        report(`docker container env ${name}`, rest.join("="), "give it a secret name and set it from Pulumi secret config, or drop it");
+        report(
+          `docker container env ${name}`,
+          rest.join("="),
+          "give it a secret name and set it from Pulumi secret config, or drop it",
+        );
       }
     }
     if (args.isType(k8s.core.v1.ConfigMap)) {
@@ -98,7 +105,8 @@ export const noLiteralSecrets: ResourceValidationPolicy = {
 
 export const secretsViaSecretKeyRef: ResourceValidationPolicy = {
   name: "secrets-via-secret-key-ref",
-  description: "Secret env vars (keys, tokens, RPC URLs) reach pods only through env[].valueFrom.secretKeyRef; no secret volumes or envFrom.secretRef.",
+  description:
+    "Secret env vars (keys, tokens, RPC URLs) reach pods only through env[].valueFrom.secretKeyRef; no secret volumes or envFrom.secretRef.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: (args, reportViolation) => {
@@ -107,19 +115,25 @@ export const secretsViaSecretKeyRef: ResourceValidationPolicy = {
     for (const { label, container } of containersOf(podSpec)) {
       for (const env of container.env ?? []) {
         if (isSecretName(env.name) && !env.valueFrom?.secretKeyRef) {
-          reportViolation(`${label} env ${env.name} is a secret but is not read from a Kubernetes Secret: use valueFrom.secretKeyRef.`);
+          reportViolation(
+            `${label} env ${env.name} is a secret but is not read from a Kubernetes Secret: use valueFrom.secretKeyRef.`,
+          );
         }
       }
       for (const source of container.envFrom ?? []) {
         if (source.secretRef) {
-          reportViolation(`${label} imports every key of Secret "${source.secretRef.name}" with envFrom: name each one with env[].valueFrom.secretKeyRef.`);
+          reportViolation(
+            `${label} imports every key of Secret "${source.secretRef.name}" with envFrom: name each one with env[].valueFrom.secretKeyRef.`,
+          );
         }
       }
     }
     for (const volume of podSpec.volumes ?? []) {
       const projectsSecret = volume.projected?.sources?.some((source) => source.secret) ?? false;
       if (volume.secret || projectsSecret) {
-        reportViolation(`volume "${volume.name}" mounts a Secret as files: pass secrets with env[].valueFrom.secretKeyRef.`);
+        reportViolation(
+          `volume "${volume.name}" mounts a Secret as files: pass secrets with env[].valueFrom.secretKeyRef.`,
+        );
       }
     }
   },

@@ -58,7 +58,9 @@ export function containersOf(spec: PodSpec): NamedContainer[] {
     ["initContainer", spec.initContainers],
     ["ephemeralContainer", spec.ephemeralContainers as Container[] | undefined],
   ];
-  return groups.flatMap(([kind, list]) => (list ?? []).map((container) => ({ label: `${kind} "${container.name}"`, container })));
+  return groups.flatMap(([kind, list]) =>
+    (list ?? []).map((container) => ({ label: `${kind} "${container.name}"`, container })),
+  );
 }
 
 /** The props of a `@pulumi/docker` Container, else undefined. */

@@ -35,7 +35,10 @@ export function parseUrn(urn: string): { type: string; name: string };
 export function plannedChanges(document: unknown): PlannedChange[];
 export function deployerGrants(args: { projectRoles: readonly string[]; registryWriter: boolean }): DeployerGrants;
 export function mayChange(grants: DeployerGrants, change: PlannedChange): boolean;
-export function classify(changes: readonly PlannedChange[], grants: DeployerGrants): { inside: PlannedChange[]; outside: PlannedChange[] };
+export function classify(
+  changes: readonly PlannedChange[],
+  grants: DeployerGrants,
+): { inside: PlannedChange[]; outside: PlannedChange[] };
 export function neededRights(type: string): string;
 export function operatorCommand(stack: string): string;
 export function outsideMessage(stack: string, outside: readonly PlannedChange[], grants: DeployerGrants): string;

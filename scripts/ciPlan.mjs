@@ -25,7 +25,14 @@ import { parse as parseYaml } from "yaml";
  * later CLI adds) is a change. The op names are apitype.OpType:
  * https://github.com/pulumi/pulumi/blob/master/sdk/go/common/apitype/core.go
  */
-export const NO_CHANGE_OPS = Object.freeze(["same", "read", "refresh", "discard", "discard-replaced", "remove-pending-replace"]);
+export const NO_CHANGE_OPS = Object.freeze([
+  "same",
+  "read",
+  "refresh",
+  "discard",
+  "discard-replaced",
+  "remove-pending-replace",
+]);
 
 /** `urn:pulumi:<stack>::<project>::<parent$…$type>::<name>` → `{ type, name }` (the type is the last `$` segment). */
 export function parseUrn(urn) {
@@ -51,12 +58,20 @@ export function plannedChanges(document) {
     entry.ops.push(...ops);
     byUrn.set(urn, entry);
   };
-  if (document && typeof document === "object" && document.resourcePlans && typeof document.resourcePlans === "object") {
-    for (const [urn, plan] of Object.entries(document.resourcePlans)) add(urn, plan?.goal?.type, Array.isArray(plan?.steps) ? plan.steps : []);
+  if (
+    document &&
+    typeof document === "object" &&
+    document.resourcePlans &&
+    typeof document.resourcePlans === "object"
+  ) {
+    for (const [urn, plan] of Object.entries(document.resourcePlans))
+      add(urn, plan?.goal?.type, Array.isArray(plan?.steps) ? plan.steps : []);
   } else if (document && typeof document === "object" && Array.isArray(document.steps)) {
     for (const step of document.steps) add(step.urn, step.newState?.type ?? step.oldState?.type, [step.op]);
   } else {
-    throw new Error("not a Pulumi update plan (pulumi preview --save-plan) or preview document (pulumi preview --json)");
+    throw new Error(
+      "not a Pulumi update plan (pulumi preview --save-plan) or preview document (pulumi preview --json)",
+    );
   }
   return [...byUrn.values()]
     .map((c) => ({ ...c, ops: [...new Set(c.ops)] }))
@@ -101,7 +116,9 @@ function globMatches(pattern, type) {
  * change resources, so they add nothing here.
  */
 export function deployerGrants({ projectRoles, registryWriter }) {
-  const scopes = [...new Set(projectRoles)].sort().flatMap((role) => (ROLE_SCOPES[role] ? [{ role, ...ROLE_SCOPES[role] }] : []));
+  const scopes = [...new Set(projectRoles)]
+    .sort()
+    .flatMap((role) => (ROLE_SCOPES[role] ? [{ role, ...ROLE_SCOPES[role] }] : []));
   if (registryWriter) scopes.push({ role: "roles/artifactregistry.writer (repository)", ...REGISTRY_WRITER_SCOPE });
   return { projectRoles: [...new Set(projectRoles)].sort(), registryWriter: Boolean(registryWriter), scopes };
 }
@@ -110,7 +127,9 @@ export function deployerGrants({ projectRoles, registryWriter }) {
 export function mayChange(grants, change) {
   if (change.ops.every((op) => NO_CHANGE_OPS.includes(op))) return true;
   if (STATE_ONLY_TYPES.some((p) => globMatches(p, change.type))) return true;
-  return grants.scopes.some((s) => s.may.some((p) => globMatches(p, change.type)) && !s.except.some((p) => globMatches(p, change.type)));
+  return grants.scopes.some(
+    (s) => s.may.some((p) => globMatches(p, change.type)) && !s.except.some((p) => globMatches(p, change.type)),
+  );
 }
 
 /** Splits the planned changes into those the CI deployer may make and those it may not. */
@@ -184,7 +203,9 @@ export function previewNote(stack, changes, grants) {
   if (changes.length === 0) {
     lines.push("No resource changes.");
   } else if (outside.length === 0) {
-    lines.push(`When CI next deploys \`${stack}\` from main, it may apply all ${changes.length} planned change${changes.length === 1 ? "" : "s"} (${rightsLine(grants)}).`);
+    lines.push(
+      `When CI next deploys \`${stack}\` from main, it may apply all ${changes.length} planned change${changes.length === 1 ? "" : "s"} (${rightsLine(grants)}).`,
+    );
   } else {
     lines.push(
       `:warning: When CI next deploys \`${stack}\` from main, it stops before applying anything: ${outside.length} change${outside.length === 1 ? " is" : "s are"} outside the CI deployer's rights (${rightsLine(grants)}):`,
@@ -194,7 +215,9 @@ export function previewNote(stack, changes, grants) {
       `Once this is on main, someone with those rights applies it: \`${operatorCommand(stack)}\` from a checkout of main.`,
     );
   }
-  const clientSide = changes.filter((c) => c.type.startsWith("kubernetes:") && c.ops.some((op) => !NO_CHANGE_OPS.includes(op) && op !== "delete"));
+  const clientSide = changes.filter(
+    (c) => c.type.startsWith("kubernetes:") && c.ops.some((op) => !NO_CHANGE_OPS.includes(op) && op !== "delete"),
+  );
   if (clientSide.length > 0) {
     lines.push(
       "",
@@ -240,7 +263,8 @@ export function stackSettings(root, stack) {
 
 // ---- CLI ------------------------------------------------------------------------------------
 
-const USAGE = "usage: node scripts/ciPlan.mjs check|note --stack <stack> --plan <plan.json> [--root <dir>] | image --stack <stack> [--root <dir>]";
+const USAGE =
+  "usage: node scripts/ciPlan.mjs check|note --stack <stack> --plan <plan.json> [--root <dir>] | image --stack <stack> [--root <dir>]";
 
 function main(argv) {
   const { positionals, values } = parseArgs({
@@ -274,7 +298,9 @@ function main(argv) {
     if (summary) appendFileSync(summary, `### Not applied: needs an operator\n\n\`\`\`\n${message}\n\`\`\`\n`);
     return 1;
   }
-  console.log(`Stack ${values.stack}: ${inside.length} planned change(s), all inside the CI deployer's rights (${rightsLine(grants)}).`);
+  console.log(
+    `Stack ${values.stack}: ${inside.length} planned change(s), all inside the CI deployer's rights (${rightsLine(grants)}).`,
+  );
   for (const change of inside) console.log(`  - ${describe(change)}`);
   return 0;
 }

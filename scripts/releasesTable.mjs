@@ -32,7 +32,9 @@ function changelogSummary(changelog, tag) {
   const lines = changelog.split(/\r?\n/);
   const start = lines.findIndex((line) => new RegExp(`^## \\[v?${version}\\](\\s|$)`).test(line));
   if (start < 0) {
-    throw new UsageError(`CHANGELOG has no "## [${tag.slice(1)}]" section; add one (Keep a Changelog) before recording ${tag}.`);
+    throw new UsageError(
+      `CHANGELOG has no "## [${tag.slice(1)}]" section; add one (Keep a Changelog) before recording ${tag}.`,
+    );
   }
   for (const line of lines.slice(start + 1)) {
     if (line.startsWith("## ")) break;
@@ -46,13 +48,17 @@ function changelogSummary(changelog, tag) {
 function imageFromOutputs(outputs, tag) {
   const { imageRepository, imageTag, imageDigest, imageRef } = outputs ?? {};
   if (typeof imageRepository !== "string" || imageRepository === "") {
-    throw new UsageError("stack outputs have no imageRepository; pass the staging stack's `pulumi stack output --json`.");
+    throw new UsageError(
+      "stack outputs have no imageRepository; pass the staging stack's `pulumi stack output --json`.",
+    );
   }
   if (typeof imageDigest !== "string" || !DIGEST.test(imageDigest)) {
     throw new UsageError(`stack output imageDigest "${String(imageDigest)}" is not a sha256 digest.`);
   }
   if (imageTag !== tag) {
-    throw new UsageError(`stack output imageTag "${String(imageTag)}" is not the release ${tag}: these outputs belong to another release.`);
+    throw new UsageError(
+      `stack output imageTag "${String(imageTag)}" is not the release ${tag}: these outputs belong to another release.`,
+    );
   }
   if (imageRef !== undefined && imageRef !== `${imageRepository}@${imageDigest}`) {
     throw new UsageError(`stack output imageRef "${String(imageRef)}" disagrees with imageRepository@imageDigest.`);
@@ -67,7 +73,9 @@ function appendRelease(releases, { tag, repository, digest, commit, summary }) {
     const cells = line.split(/(?<!\\)\|/).map((cell) => cell.trim());
     if (cells[1] !== tag) continue;
     if (cells[3] === `\`${digest}\``) return text;
-    throw new UsageError(`RELEASES.md already records ${tag} with digest ${cells[3]}, not ${digest}: tags are immutable, investigate before recording.`);
+    throw new UsageError(
+      `RELEASES.md already records ${tag} with digest ${cells[3]}, not ${digest}: tags are immutable, investigate before recording.`,
+    );
   }
   const row = `| ${tag} | \`${repository}:${tag}\` | \`${digest}\` | \`${commit.slice(0, 12)}\` | ${summary} |`;
   return `${text.endsWith("\n") ? text : `${text}\n`}${row}\n`;

@@ -9,7 +9,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigError, ConfigReader, type RawConfig } from "./configReader";
 import { readPublicEndpoint } from "./publicEndpointConfig";
-import { bucketNamesStack, bucketOfBackendUrl, reachesEveryBucket, stackStateBucketName, type GithubDeliveryArgs } from "../delivery";
+import {
+  bucketNamesStack,
+  bucketOfBackendUrl,
+  reachesEveryBucket,
+  stackStateBucketName,
+  type GithubDeliveryArgs,
+} from "../delivery";
 import { polToWei, type AlertThresholds } from "../monitoring";
 import type { PublicEndpointConfig } from "../runtime";
 
@@ -162,7 +168,11 @@ function readImage(r: ConfigReader, stack: string, localTags: boolean): ImageCon
   });
   const build = r.boolean("build", { example: "false" });
   if (build && PROMOTE_ONLY_STACKS.includes(stack)) {
-    r.problem("build", { expected: "false", example: "false" }, `stack ${stack} never builds: it deploys the digest staging built and pushed`);
+    r.problem(
+      "build",
+      { expected: "false", example: "false" },
+      `stack ${stack} never builds: it deploys the digest staging built and pushed`,
+    );
   }
   const owner = r.optionalString("ghcr.owner", {
     expected: "a GitHub user or organization name",
@@ -178,7 +188,9 @@ function readImage(r: ConfigReader, stack: string, localTags: boolean): ImageCon
     tag,
     name,
     build,
-    ...(owner !== undefined && token !== undefined ? { ghcr: { owner: owner.toLowerCase(), token: pulumi.secret(token) } } : {}),
+    ...(owner !== undefined && token !== undefined
+      ? { ghcr: { owner: owner.toLowerCase(), token: pulumi.secret(token) } }
+      : {}),
   };
 }
 
@@ -190,7 +202,9 @@ function readRegistry(r: ConfigReader, localRegistry: boolean): RegistryConfig {
   };
   return {
     // A stack on a local registry needs no Artifact Registry.
-    project: localRegistry ? (r.optionalString("registryProject", projectSpec) ?? "") : r.string("registryProject", projectSpec),
+    project: localRegistry
+      ? (r.optionalString("registryProject", projectSpec) ?? "")
+      : r.string("registryProject", projectSpec),
     location: r.string("registryLocation", {
       expected: "an Artifact Registry location (a region like europe-west1, or us/europe/asia)",
       example: "europe-west1",
@@ -243,7 +257,11 @@ function readApp(r: ConfigReader): AppConfig {
   };
   const privateKey = r.optionalSecret("privateKey", privateKeySpec);
   if (signerKeys === undefined && privateKey === undefined) {
-    r.problem("privateKey", { ...privateKeySpec, secret: true }, "it is not set (for a signer pool, set facilitator:signerKeys instead)");
+    r.problem(
+      "privateKey",
+      { ...privateKeySpec, secret: true },
+      "it is not set (for a signer pool, set facilitator:signerKeys instead)",
+    );
   } else if (signerKeys !== undefined && privateKey !== undefined) {
     r.problem(
       "signerKeys",
@@ -258,7 +276,8 @@ function readApp(r: ConfigReader): AppConfig {
     valid: isHttpUrl,
   });
   const apiKeys = r.optionalSecret("apiKeys", {
-    expected: "API keys for /verify and /settle, comma-separated, each 16 to 256 printable characters without spaces (openssl rand -hex 32)",
+    expected:
+      "API keys for /verify and /settle, comma-separated, each 16 to 256 printable characters without spaces (openssl rand -hex 32)",
     example: "the keys",
     valid: (v) => commaList(v).every((k) => API_KEY.test(k)),
   });
@@ -287,8 +306,16 @@ function readResources(r: ConfigReader): ContainerResources {
   return {
     cpuRequest: r.string("cpuRequest", { expected: "a CPU quantity like 250m or 1", example: "250m", pattern: CPU }),
     cpuLimit: r.string("cpuLimit", { expected: "a CPU quantity like 1000m or 1", example: "1", pattern: CPU }),
-    memoryRequest: r.string("memoryRequest", { expected: "a memory quantity like 256Mi", example: "256Mi", pattern: MEMORY }),
-    memoryLimit: r.string("memoryLimit", { expected: "a memory quantity like 512Mi", example: "512Mi", pattern: MEMORY }),
+    memoryRequest: r.string("memoryRequest", {
+      expected: "a memory quantity like 256Mi",
+      example: "256Mi",
+      pattern: MEMORY,
+    }),
+    memoryLimit: r.string("memoryLimit", {
+      expected: "a memory quantity like 512Mi",
+      example: "512Mi",
+      pattern: MEMORY,
+    }),
   };
 }
 
@@ -304,7 +331,11 @@ function readKubernetes(r: ConfigReader, resources: ContainerResources): Kuberne
     example: "gke_x402-facilitator-staging_europe-west1_facilitator",
   });
   return {
-    namespace: r.string("namespace", { expected: "a Kubernetes namespace name (DNS label)", example: "facilitator-staging", pattern: DNS_LABEL }),
+    namespace: r.string("namespace", {
+      expected: "a Kubernetes namespace name (DNS label)",
+      example: "facilitator-staging",
+      pattern: DNS_LABEL,
+    }),
     replicas: r.integer("replicas", { example: "2", min: 1, max: 50 }),
     ...(kubeconfig !== undefined ? { kubeconfig: pulumi.secret(kubeconfig) } : {}),
     ...(context !== undefined ? { context } : {}),
@@ -314,7 +345,11 @@ function readKubernetes(r: ConfigReader, resources: ContainerResources): Kuberne
       example: "ingress-nginx",
       pattern: DNS_LABEL,
     }),
-    rpcEgressCidrs: r.list("rpcEgressCidrs", { expected: "a list of CIDRs where the RPC endpoint lives", example: "0.0.0.0/0", pattern: CIDR }),
+    rpcEgressCidrs: r.list("rpcEgressCidrs", {
+      expected: "a list of CIDRs where the RPC endpoint lives",
+      example: "0.0.0.0/0",
+      pattern: CIDR,
+    }),
     rpcPort: r.integer("rpcPort", { example: "443", min: 1, max: 65535 }),
   };
 }
@@ -369,7 +404,10 @@ function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefine
   if (!r.boolean("githubManage", { example: "false" })) return undefined;
   // GitHub ids: YAML may hold them as numbers or strings (`pulumi config set --path` stores numbers).
   const ids = (key: string, what: string): number[] => {
-    const spec = { expected: `a list of numeric GitHub ${what} ids (gh api users/<login> --jq .id)`, example: "[1234567]" };
+    const spec = {
+      expected: `a list of numeric GitHub ${what} ids (gh api users/<login> --jq .id)`,
+      example: "[1234567]",
+    };
     const raw = r.optionalString(key, spec);
     if (raw === undefined) return [];
     let parsed: unknown;
@@ -388,7 +426,11 @@ function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefine
     const spec = { expected: "a list of IAM roles that reach no Cloud Storage bucket", example };
     const list = r.list(key, { ...spec, pattern: IAM_ROLE });
     for (const role of list.filter(reachesEveryBucket)) {
-      r.problem(key, spec, `${role} on the CI project reaches every bucket there, other stacks' state included; state access comes from facilitator:ciStateBucket only`);
+      r.problem(
+        key,
+        spec,
+        `${role} on the CI project reaches every bucket there, other stacks' state included; state access comes from facilitator:ciStateBucket only`,
+      );
     }
     return list;
   };
@@ -397,7 +439,11 @@ function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefine
     example: `my-pulumi-state-${stack}`,
     pattern: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/,
   });
-  const backendUrl = r.optionalString("ciBackendUrl", { expected: "a Pulumi state backend URL", example: `gs://my-pulumi-state-${stack}`, pattern: /^(gs|s3|azblob|https?|file):\/\/\S+$/ });
+  const backendUrl = r.optionalString("ciBackendUrl", {
+    expected: "a Pulumi state backend URL",
+    example: `gs://my-pulumi-state-${stack}`,
+    pattern: /^(gs|s3|azblob|https?|file):\/\/\S+$/,
+  });
   if (stateBucket !== undefined) checkStateIsolation(r, stack, stateBucket, backendUrl);
   return {
     repository: r.string("githubRepository", {
@@ -415,11 +461,27 @@ function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefine
     reviewerUsers: ids("githubReviewerUsers", "user"),
     reviewerTeams: ids("githubReviewerTeams", "team"),
     reviewPreviews: r.boolean("githubReviewPreviews", { example: "true" }),
-    deployBranches: r.list("githubDeployBranches", { expected: "a list of branch name patterns", example: "main", pattern: REF_PATTERN }),
-    deployTags: r.list("githubDeployTags", { expected: "a list of tag name patterns", example: "v*.*.*", pattern: REF_PATTERN }),
+    deployBranches: r.list("githubDeployBranches", {
+      expected: "a list of branch name patterns",
+      example: "main",
+      pattern: REF_PATTERN,
+    }),
+    deployTags: r.list("githubDeployTags", {
+      expected: "a list of tag name patterns",
+      example: "v*.*.*",
+      pattern: REF_PATTERN,
+    }),
     ownsReleaseTagRulesets:
-      r.string("githubReleaseTagsOwner", { expected: "the name of the one stack that provisions the release-tag rulesets", example: "prod", pattern: /^[A-Za-z0-9._-]+$/ }) === stack,
-    ciProject: r.string("ciProject", { expected: "the GCP project id of the CI identity", example: `x402-facilitator-${stack}`, pattern: GCP_PROJECT }),
+      r.string("githubReleaseTagsOwner", {
+        expected: "the name of the one stack that provisions the release-tag rulesets",
+        example: "prod",
+        pattern: /^[A-Za-z0-9._-]+$/,
+      }) === stack,
+    ciProject: r.string("ciProject", {
+      expected: "the GCP project id of the CI identity",
+      example: `x402-facilitator-${stack}`,
+      pattern: GCP_PROJECT,
+    }),
     poolId: r.string("ciPoolId", {
       expected: "a workload identity pool id (4-32 of a-z, 0-9, '-', not starting with gcp-)",
       example: `github-${stack}`,
@@ -434,8 +496,16 @@ function readDelivery(r: ConfigReader, stack: string): DeliveryConfig | undefine
       pattern: /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
     }),
     serviceAccountKey: r.boolean("ciServiceAccountKey", { example: "false" }),
-    gkeCluster: r.optionalString("ciGkeCluster", { expected: "a GKE cluster name", example: "facilitator", pattern: DNS_LABEL }),
-    gkeLocation: r.optionalString("ciGkeLocation", { expected: "a GKE region or zone", example: "europe-west1", pattern: /^[a-z]+-[a-z]+\d+(-[a-z])?$/ }),
+    gkeCluster: r.optionalString("ciGkeCluster", {
+      expected: "a GKE cluster name",
+      example: "facilitator",
+      pattern: DNS_LABEL,
+    }),
+    gkeLocation: r.optionalString("ciGkeLocation", {
+      expected: "a GKE region or zone",
+      example: "europe-west1",
+      pattern: /^[a-z]+-[a-z]+\d+(-[a-z])?$/,
+    }),
     ...(backendUrl !== undefined ? { backendUrl } : {}),
   };
 }
@@ -479,7 +549,11 @@ function isHttpUrl(value: string): boolean {
 }
 
 function readTarget(r: ConfigReader): DeployTarget {
-  const target = r.string("target", { expected: DEPLOY_TARGETS.join(" or "), example: "docker", pattern: /^(kubernetes|docker)$/ });
+  const target = r.string("target", {
+    expected: DEPLOY_TARGETS.join(" or "),
+    example: "docker",
+    pattern: /^(kubernetes|docker)$/,
+  });
   return target === "docker" ? "docker" : "kubernetes";
 }
 
@@ -489,14 +563,22 @@ function readDocker(r: ConfigReader, target: DeployTarget): Omit<DockerConfig, "
     example: "ssh://deploy@vps.example.com",
     pattern: /^(ssh:\/\/[^\s@/]+@[^\s/]+|unix:\/\/\/\S+|tcp:\/\/[^\s/]+|npipe:\/\/\S+)$/,
   });
-  const network = r.string("dockerNetwork", { expected: "bridge or host", example: "bridge", pattern: /^(bridge|host)$/ });
+  const network = r.string("dockerNetwork", {
+    expected: "bridge or host",
+    example: "bridge",
+    pattern: /^(bridge|host)$/,
+  });
   const localRegistry = r.optionalString("localRegistry", {
     expected: "a plain-HTTP registry host:port on the Docker host's loopback (127.0.0.1:5000 or localhost:5000)",
     example: "127.0.0.1:5000",
     pattern: /^(127\.0\.0\.1|localhost):\d{2,5}$/,
   });
   if (localRegistry !== undefined && target !== "docker") {
-    r.problem("localRegistry", { expected: 'empty unless facilitator:target is "docker"', example: '""' }, "a Kubernetes cluster cannot pull from this machine's loopback registry");
+    r.problem(
+      "localRegistry",
+      { expected: 'empty unless facilitator:target is "docker"', example: '""' },
+      "a Kubernetes cluster cannot pull from this machine's loopback registry",
+    );
   } else if (localRegistry !== undefined && host !== undefined) {
     r.problem(
       "localRegistry",
@@ -513,7 +595,11 @@ function readDocker(r: ConfigReader, target: DeployTarget): Omit<DockerConfig, "
       pattern: /^(\d{1,3}\.){3}\d{1,3}$/,
     }),
     publishPort: r.integer("dockerPublishPort", { example: "5401", min: 1, max: 65535 }),
-    logMaxSize: r.string("dockerLogMaxSize", { expected: "a size like 10m or 1g", example: "10m", pattern: /^\d+[kmg]$/ }),
+    logMaxSize: r.string("dockerLogMaxSize", {
+      expected: "a size like 10m or 1g",
+      example: "10m",
+      pattern: /^\d+[kmg]$/,
+    }),
     logMaxFiles: r.integer("dockerLogMaxFiles", { example: "3", min: 1, max: 100 }),
     ...(localRegistry !== undefined ? { localRegistry } : {}),
   };
@@ -526,7 +612,11 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
   const local = docker.localRegistry !== undefined;
   const monitoring = readMonitoring(r, stack);
   if (target === "docker" && monitoring.enabled) {
-    r.problem("monitoringEnabled", { expected: 'false when facilitator:target is "docker"', example: "false" }, "monitoring uses Managed Prometheus on GKE, which a Docker host does not have");
+    r.problem(
+      "monitoringEnabled",
+      { expected: 'false when facilitator:target is "docker"', example: "false" },
+      "monitoring uses Managed Prometheus on GKE, which a Docker host does not have",
+    );
   }
   const image = readImage(r, stack, local);
   const registry = readRegistry(r, local);
@@ -543,10 +633,18 @@ export function readConfig(r: ConfigReader, stack: string): FacilitatorConfig {
     monitoring,
     delivery: readDelivery(r, stack),
   };
-  const publicEndpoint = readPublicEndpoint(r, { stack, target, ingressNamespaces: config.kubernetes.ingressNamespaces });
+  const publicEndpoint = readPublicEndpoint(r, {
+    stack,
+    target,
+    ingressNamespaces: config.kubernetes.ingressNamespaces,
+  });
   checkBalanceAlertAboveServiceFloor(r, config.monitoring, config.app);
   checkRegistryMembersOwnedHere(r, config.registry, stack);
-  return { ...config, ...(publicEndpoint ? { publicEndpoint } : {}), allowOpenSettlement: readOpenSettlement(r, config.app) };
+  return {
+    ...config,
+    ...(publicEndpoint ? { publicEndpoint } : {}),
+    allowOpenSettlement: readOpenSettlement(r, config.app),
+  };
 }
 
 /**
@@ -574,13 +672,20 @@ function readOpenSettlement(r: ConfigReader, app: AppConfig): boolean {
  */
 function checkRegistryMembersOwnedHere(r: ConfigReader, registry: RegistryConfig, stack: string): void {
   const foreign = /^serviceAccount:ci-(deploy|preview)-([a-z0-9-]+)@/;
-  for (const [key, members] of [["registryWriters", registry.writers], ["registryReaders", registry.readers]] as const) {
+  for (const [key, members] of [
+    ["registryWriters", registry.writers],
+    ["registryReaders", registry.readers],
+  ] as const) {
     for (const member of members) {
       const owner = foreign.exec(member)?.[2];
       if (owner === undefined || owner === stack) continue;
       r.problem(
         key,
-        { expected: "principals this stack creates or that exist before any stack (e.g. the cluster's node service account)", example: `serviceAccount:gke-nodes@x402-facilitator-${stack}.iam.gserviceaccount.com` },
+        {
+          expected:
+            "principals this stack creates or that exist before any stack (e.g. the cluster's node service account)",
+          example: `serviceAccount:gke-nodes@x402-facilitator-${stack}.iam.gserviceaccount.com`,
+        },
         `${member} is created by stack ${owner}, which grants its own CI identities registry access (a fresh setup would fail here with "Service account ... does not exist")`,
         `remove it from Pulumi.${stack}.yaml's facilitator:${key}; stack ${owner} grants it on its next up`,
       );

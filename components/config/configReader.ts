@@ -143,7 +143,12 @@ export class ConfigReader {
 
   private checkSecret(key: string, spec: KeySpec & { valid: (value: string) => boolean }, value: string): void {
     if (!this.secretKeys.has(this.fullKey(key))) {
-      this.fail(key, spec, "it is stored in plain text in the stack file; remove it and set it again as a secret", "secret");
+      this.fail(
+        key,
+        spec,
+        "it is stored in plain text in the stack file; remove it and set it again as a secret",
+        "secret",
+      );
     } else if (!spec.valid(value)) {
       this.fail(key, spec, "the value does not match (value not shown)", "secret");
     }
@@ -174,7 +179,10 @@ export class ConfigReader {
       command = `${set} --path '${full}[0]' ${shellQuote(spec.example)}`;
     } else if (kind === "secret") {
       // No value on the command line: it would land in the shell history. The CLI prompts for it.
-      command = spec.fromFile !== undefined ? `${set} --secret ${full} < ${spec.fromFile}` : `${set} --secret ${full}  (prompts for ${spec.example})`;
+      command =
+        spec.fromFile !== undefined
+          ? `${set} --secret ${full} < ${spec.fromFile}`
+          : `${set} --secret ${full}  (prompts for ${spec.example})`;
     } else {
       command = `${set} ${full} ${shellQuote(spec.example)}`;
     }

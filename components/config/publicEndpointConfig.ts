@@ -25,12 +25,14 @@ export function readPublicEndpoint(r: ConfigReader, ctx: Context): PublicEndpoin
     pattern: HOSTNAME,
   });
   const className = r.optionalString("ingressClassName", {
-    expected: "the IngressClass of a controller running in the cluster (kubectl get ingressclass), or empty for GKE's Gateway",
+    expected:
+      "the IngressClass of a controller running in the cluster (kubectl get ingressclass), or empty for GKE's Gateway",
     example: "nginx",
     pattern: K8S_NAME,
   });
   const tlsSecret = r.optionalString("ingressTlsSecret", {
-    expected: "the name of a kubernetes.io/tls Secret in the stack's namespace (cert-manager creates it when ingressClusterIssuer is set)",
+    expected:
+      "the name of a kubernetes.io/tls Secret in the stack's namespace (cert-manager creates it when ingressClusterIssuer is set)",
     example: "facilitator-tls",
     pattern: K8S_NAME,
   });
@@ -74,7 +76,10 @@ export function readPublicEndpoint(r: ConfigReader, ctx: Context): PublicEndpoin
   }
 
   if (className === undefined) {
-    for (const [key, set] of [["ingressTlsSecret", tlsSecret !== undefined], ["ingressClusterIssuer", clusterIssuer !== undefined]] as const) {
+    for (const [key, set] of [
+      ["ingressTlsSecret", tlsSecret !== undefined],
+      ["ingressClusterIssuer", clusterIssuer !== undefined],
+    ] as const) {
       if (!set) continue;
       r.problem(
         key,
@@ -83,28 +88,53 @@ export function readPublicEndpoint(r: ConfigReader, ctx: Context): PublicEndpoin
         r.removeCommand(key),
       );
     }
-    return { kind: "gateway", hostname, dnsAuthorization, ...(cloudArmor ? { cloudArmor: { requestsPerMinute } } : {}) };
+    return {
+      kind: "gateway",
+      hostname,
+      dnsAuthorization,
+      ...(cloudArmor ? { cloudArmor: { requestsPerMinute } } : {}),
+    };
   }
 
   if (GKE_INGRESS_CLASSES.includes(className)) {
     r.problem(
       "ingressClassName",
-      { expected: "the class of a controller you run (nginx, traefik, …); for GKE's own load balancer leave it empty", example: "" },
+      {
+        expected: "the class of a controller you run (nginx, traefik, …); for GKE's own load balancer leave it empty",
+        example: "",
+      },
       `got "${className}": on GKE the stack uses the Gateway API for that (a managed certificate, the redirect and Cloud Armor included)`,
       r.removeCommand("ingressClassName"),
     );
   }
   for (const [key, set, why] of [
-    ["cloudArmor", cloudArmor, "Cloud Armor attaches to GKE's Gateway backend (GCPBackendPolicy), not to another controller"],
-    ["certificateDnsAuthorization", dnsAuthorization, "it authorizes a Certificate Manager certificate, which only the Gateway uses"],
+    [
+      "cloudArmor",
+      cloudArmor,
+      "Cloud Armor attaches to GKE's Gateway backend (GCPBackendPolicy), not to another controller",
+    ],
+    [
+      "certificateDnsAuthorization",
+      dnsAuthorization,
+      "it authorizes a Certificate Manager certificate, which only the Gateway uses",
+    ],
   ] as const) {
     if (!set) continue;
-    r.problem(key, { expected: "false while facilitator:ingressClassName is set", example: "false" }, why, r.removeCommand(key));
+    r.problem(
+      key,
+      { expected: "false while facilitator:ingressClassName is set", example: "false" },
+      why,
+      r.removeCommand(key),
+    );
   }
   if (tlsSecret === undefined && clusterIssuer === undefined) {
     r.problem(
       "ingressTlsSecret",
-      { expected: "the TLS Secret the Ingress serves, or a cert-manager issuer (facilitator:ingressClusterIssuer) that fills it", example: "facilitator-tls" },
+      {
+        expected:
+          "the TLS Secret the Ingress serves, or a cert-manager issuer (facilitator:ingressClusterIssuer) that fills it",
+        example: "facilitator-tls",
+      },
       "it is not set, so the Ingress would have no certificate for https://" + hostname,
     );
   }

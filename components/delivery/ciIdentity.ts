@@ -49,10 +49,22 @@ export interface CiIdentityArgs {
  * ids (a deleted-and-recreated or look-alike repository has other ids), and optionally only jobs
  * running in the given GitHub environments (which GitHub admits only after its protection rules).
  */
-export function githubAttributeCondition(repositoryId: number, repositoryOwnerId: number, environments: string[] = []): string {
-  const clauses = [`assertion.repository_id == '${repositoryId}'`, `assertion.repository_owner_id == '${repositoryOwnerId}'`];
+export function githubAttributeCondition(
+  repositoryId: number,
+  repositoryOwnerId: number,
+  environments: string[] = [],
+): string {
+  const clauses = [
+    `assertion.repository_id == '${repositoryId}'`,
+    `assertion.repository_owner_id == '${repositoryOwnerId}'`,
+  ];
   if (environments.length > 0) {
-    clauses.push(`(${[...environments].sort().map((env) => `assertion.environment == '${env}'`).join(" || ")})`);
+    clauses.push(
+      `(${[...environments]
+        .sort()
+        .map((env) => `assertion.environment == '${env}'`)
+        .join(" || ")})`,
+    );
   }
   return clauses.join(" && ");
 }
@@ -61,23 +73,35 @@ export function githubAttributeCondition(repositoryId: number, repositoryOwnerId
 export function ciIdentityProblems(args: CiIdentityArgs): string[] {
   const problems: string[] = [];
   const idPattern = /^[a-z0-9-]{4,32}$/;
-  for (const [field, value] of [["poolId", args.poolId], ["providerId", args.providerId]] as const) {
+  for (const [field, value] of [
+    ["poolId", args.poolId],
+    ["providerId", args.providerId],
+  ] as const) {
     if (!idPattern.test(value) || value.startsWith("gcp-")) {
-      problems.push(`CI identity: ${field} "${value}" must be 4-32 characters of a-z, 0-9 and "-", not starting with "gcp-".`);
+      problems.push(
+        `CI identity: ${field} "${value}" must be 4-32 characters of a-z, 0-9 and "-", not starting with "gcp-".`,
+      );
     }
   }
   if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(args.repository)) {
     problems.push(`CI identity: repository "${args.repository}" must be "owner/name".`);
   }
-  for (const [field, value] of [["repositoryId", args.repositoryId], ["repositoryOwnerId", args.repositoryOwnerId]] as const) {
+  for (const [field, value] of [
+    ["repositoryId", args.repositoryId],
+    ["repositoryOwnerId", args.repositoryOwnerId],
+  ] as const) {
     if (!Number.isInteger(value) || value <= 0) {
-      problems.push(`CI identity: ${field} must be the positive numeric id GitHub reports (\`gh api repos/${args.repository} --jq '.id, .owner.id'\`), got ${String(value)}.`);
+      problems.push(
+        `CI identity: ${field} must be the positive numeric id GitHub reports (\`gh api repos/${args.repository} --jq '.id, .owner.id'\`), got ${String(value)}.`,
+      );
     }
   }
   const principals = [args.deployer, args.previewer];
   for (const principal of principals) {
     if (!/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(principal.accountId)) {
-      problems.push(`CI identity: service account id "${principal.accountId}" must be 6-30 characters of a-z, 0-9 and "-", starting with a letter.`);
+      problems.push(
+        `CI identity: service account id "${principal.accountId}" must be 6-30 characters of a-z, 0-9 and "-", starting with a letter.`,
+      );
     }
     const roles = [...principal.projectRoles, principal.stateBucketRole, principal.secretsKeyRole];
     for (const role of roles.filter((r): r is string => r !== undefined)) {
@@ -87,10 +111,14 @@ export function ciIdentityProblems(args: CiIdentityArgs): string[] {
     }
   }
   if (args.previewer.environment === args.deployer.environment) {
-    problems.push(`CI identity: the previewer and the deployer must use different GitHub environments (both "${args.deployer.environment}"), or previews could act as the deployer.`);
+    problems.push(
+      `CI identity: the previewer and the deployer must use different GitHub environments (both "${args.deployer.environment}"), or previews could act as the deployer.`,
+    );
   }
   if (args.previewer.accountId === args.deployer.accountId) {
-    problems.push(`CI identity: the previewer and the deployer need different service accounts (both "${args.deployer.accountId}").`);
+    problems.push(
+      `CI identity: the previewer and the deployer need different service accounts (both "${args.deployer.accountId}").`,
+    );
   }
   if (principals.some((p) => p.stateBucketRole) && !args.stateBucket) {
     problems.push("CI identity: a stateBucketRole is set but no stateBucket is given.");
@@ -178,7 +206,11 @@ export class CiIdentity extends pulumi.ComponentResource {
     this.previewerMember = pulumi.interpolate`serviceAccount:${this.previewerEmail}`;
 
     if (args.createDeployerKey) {
-      const key = new gcp.serviceaccount.Key(`${name}-deployer-key`, { serviceAccountId: deployer.name }, { parent: this });
+      const key = new gcp.serviceaccount.Key(
+        `${name}-deployer-key`,
+        { serviceAccountId: deployer.name },
+        { parent: this },
+      );
       // privateKey is the base64 of the JSON key file; the auth action wants the JSON itself.
       this.deployerKeyJson = pulumi.secret(key.privateKey.apply((b64) => Buffer.from(b64, "base64").toString("utf8")));
     }
@@ -190,7 +222,12 @@ export class CiIdentity extends pulumi.ComponentResource {
     });
   }
 
-  private principal(name: string, args: CiIdentityArgs, principal: CiPrincipalArgs, pool: gcp.iam.WorkloadIdentityPool): gcp.serviceaccount.Account {
+  private principal(
+    name: string,
+    args: CiIdentityArgs,
+    principal: CiPrincipalArgs,
+    pool: gcp.iam.WorkloadIdentityPool,
+  ): gcp.serviceaccount.Account {
     const account = new gcp.serviceaccount.Account(
       name,
       {
@@ -212,7 +249,11 @@ export class CiIdentity extends pulumi.ComponentResource {
       { parent: this },
     );
     for (const role of [...principal.projectRoles].sort()) {
-      new gcp.projects.IAMMember(`${name}-${roleSlug(role)}`, { project: args.project, role, member: account.member }, { parent: this });
+      new gcp.projects.IAMMember(
+        `${name}-${roleSlug(role)}`,
+        { project: args.project, role, member: account.member },
+        { parent: this },
+      );
     }
     if (principal.stateBucketRole && args.stateBucket) {
       new gcp.storage.BucketIAMMember(

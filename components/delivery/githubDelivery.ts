@@ -43,7 +43,10 @@ export interface GithubDeliveryArgs {
 }
 
 /** The Actions variables every job of the stack's environments reads, besides its own service account. */
-export function sharedVariables(args: GithubDeliveryArgs, provider: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
+export function sharedVariables(
+  args: GithubDeliveryArgs,
+  provider: pulumi.Input<string>,
+): Record<string, pulumi.Input<string>> {
   const optional: [string, string | undefined][] = [
     ["GKE_CLUSTER", args.gkeCluster],
     ["GKE_LOCATION", args.gkeLocation],
@@ -52,7 +55,9 @@ export function sharedVariables(args: GithubDeliveryArgs, provider: pulumi.Input
   return {
     GCP_PROJECT: args.ciProject,
     GCP_WORKLOAD_IDENTITY_PROVIDER: provider,
-    ...Object.fromEntries(optional.filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== "")),
+    ...Object.fromEntries(
+      optional.filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""),
+    ),
   };
 }
 
@@ -74,7 +79,9 @@ export class GithubDelivery extends pulumi.ComponentResource {
     const previewEnvironment = `${args.environment}-preview`;
     const [owner, repositoryName] = args.repository.split("/");
 
-    const stateRoles = args.stateBucket ? { deployer: "roles/storage.objectUser", previewer: "roles/storage.objectViewer" } : undefined;
+    const stateRoles = args.stateBucket
+      ? { deployer: "roles/storage.objectUser", previewer: "roles/storage.objectViewer" }
+      : undefined;
     const keyRoles = args.secretsKmsKey
       ? { deployer: "roles/cloudkms.cryptoKeyEncrypterDecrypter", previewer: "roles/cloudkms.cryptoKeyDecrypter" }
       : undefined;
@@ -115,7 +122,10 @@ export class GithubDelivery extends pulumi.ComponentResource {
     const shared = sharedVariables(args, ci.workloadIdentityProvider);
     const reviewers = { users: args.reviewerUsers, teams: args.reviewerTeams };
     const hasReviewers = args.reviewerUsers.length + args.reviewerTeams.length > 0;
-    const refs = args.deployBranches.length + args.deployTags.length > 0 ? { branches: args.deployBranches, tags: args.deployTags } : undefined;
+    const refs =
+      args.deployBranches.length + args.deployTags.length > 0
+        ? { branches: args.deployBranches, tags: args.deployTags }
+        : undefined;
 
     new GithubEnvironment(
       `${name}-deploy`,

@@ -44,18 +44,24 @@ export function githubEnvironmentProblems(args: GithubEnvironmentArgs): string[]
   }
   for (const id of [...users, ...teams]) {
     if (!Number.isInteger(id) || id <= 0) {
-      problems.push(`${where}: reviewer id ${String(id)} is not a positive integer; use the numeric id from \`gh api users/<login> --jq .id\` or \`gh api orgs/<org>/teams/<slug> --jq .id\`.`);
+      problems.push(
+        `${where}: reviewer id ${String(id)} is not a positive integer; use the numeric id from \`gh api users/<login> --jq .id\` or \`gh api orgs/<org>/teams/<slug> --jq .id\`.`,
+      );
     }
   }
   const policy = args.deploymentPolicy;
   if (policy && (policy.branches ?? []).length + (policy.tags ?? []).length === 0) {
-    problems.push(`${where}: a deployment policy needs at least one branch or tag pattern; omit it to admit every ref.`);
+    problems.push(
+      `${where}: a deployment policy needs at least one branch or tag pattern; omit it to admit every ref.`,
+    );
   }
   const variableNames = Object.keys(args.variables ?? {});
   const secretNames = Object.keys(args.secrets ?? {});
   for (const name of [...variableNames, ...secretNames]) {
     if (!NAME_PATTERN.test(name) || name.startsWith("GITHUB_")) {
-      problems.push(`${where}: "${name}" is not a valid Actions variable/secret name (upper-case letters, digits and "_", not starting with GITHUB_).`);
+      problems.push(
+        `${where}: "${name}" is not a valid Actions variable/secret name (upper-case letters, digits and "_", not starting with GITHUB_).`,
+      );
     }
   }
   for (const name of variableNames.filter((n) => secretNames.includes(n))) {

@@ -33,7 +33,9 @@ export class ReleaseTagRulesets extends pulumi.ComponentResource {
   constructor(name: string, args: ReleaseTagRulesetsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("facilitator:index:ReleaseTagRulesets", name, {}, opts);
     if (args.tagPatterns.length === 0) throw new Error("Release tag rulesets need at least one tag pattern.");
-    const conditions = { refName: { includes: [...new Set(args.tagPatterns)].sort().map((p) => `refs/tags/${p}`), excludes: [] } };
+    const conditions = {
+      refName: { includes: [...new Set(args.tagPatterns)].sort().map((p) => `refs/tags/${p}`), excludes: [] },
+    };
     const roles = [REPOSITORY_ROLE_ID.maintain, REPOSITORY_ROLE_ID.admin];
 
     new github.RepositoryRuleset(

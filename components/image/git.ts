@@ -29,7 +29,9 @@ function git(dir: string, args: string[]): { ok: true; out: string } | { ok: fal
 export function readGitFacts(dir: string, tag: string, paths: readonly string[] = []): GitFacts {
   const sha = git(dir, ["rev-parse", "--short=7", "HEAD"]);
   if (!sha.ok) {
-    throw new Error(`Cannot read the git commit in ${dir} (${sha.err}). The image is built only from a git checkout of the release tag.`);
+    throw new Error(
+      `Cannot read the git commit in ${dir} (${sha.err}). The image is built only from a git checkout of the release tag.`,
+    );
   }
   // --match restricts the candidates to `tag`, so another tag on the same commit cannot mask it.
   const atTag = git(dir, ["describe", "--exact-match", "--tags", "--match", tag, "HEAD"]);

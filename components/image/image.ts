@@ -42,7 +42,8 @@ export interface ImageLookupArgs {
 }
 
 /** What to do: run a digest, or build at this commit (its provenance labels the image). */
-export type ImageAction = Extract<ImagePlan, { action: "resolve" }> | (Extract<ImagePlan, { action: "build" }> & { commit: CommitProvenance });
+export type ImageAction =
+  Extract<ImagePlan, { action: "resolve" }> | (Extract<ImagePlan, { action: "build" }> & { commit: CommitProvenance });
 
 /**
  * Looks the tag up in the registry and decides (planImage). Runs before any dependent resource is
@@ -52,7 +53,11 @@ export async function lookupImage(args: ImageLookupArgs): Promise<ImageAction> {
   const repository = artifactRegistryImage(args.location, args.project, args.repositoryId, args.imageName);
   let images: ListedImage[];
   try {
-    const listing = await gcp.artifactregistry.getDockerImages({ project: args.project, location: args.location, repositoryId: args.repositoryId });
+    const listing = await gcp.artifactregistry.getDockerImages({
+      project: args.project,
+      location: args.location,
+      repositoryId: args.repositoryId,
+    });
     images = listing.dockerImages;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -139,7 +144,12 @@ export class FacilitatorImage extends pulumi.ComponentResource {
   }
 
   /** Builds once and pushes `<tag>` and `sha-<short>` (to GHCR too when configured). */
-  private build(name: string, args: FacilitatorImageArgs, repository: string, action: Extract<ImageAction, { action: "build" }>): dockerbuild.Image {
+  private build(
+    name: string,
+    args: FacilitatorImageArgs,
+    repository: string,
+    action: Extract<ImageAction, { action: "build" }>,
+  ): dockerbuild.Image {
     const tags = [args.tag, `sha-${action.shortSha}`];
     const targets = [repository];
     const registries: dockerbuild.types.input.RegistryArgs[] = [

@@ -63,9 +63,7 @@ export interface ImageFacts {
 }
 
 export type ImagePlan =
-  | { action: "resolve"; digest: string }
-  | { action: "build"; shortSha: string }
-  | { action: "fail"; reason: string };
+  { action: "resolve"; digest: string } | { action: "build"; shortSha: string } | { action: "fail"; reason: string };
 
 /** Resolve when the tag exists; build when it is missing and this checkout may build it; else fail. */
 export function planImage(f: ImageFacts): ImagePlan {

@@ -22,7 +22,10 @@ export const MANIFEST_TYPES = [
 export async function localRegistryDigest(registry: string, name: string, tag: string): Promise<string | undefined> {
   let response: Response;
   try {
-    response = await fetch(`http://${registry}/v2/${name}/manifests/${tag}`, { method: "HEAD", headers: { Accept: MANIFEST_TYPES } });
+    response = await fetch(`http://${registry}/v2/${name}/manifests/${tag}`, {
+      method: "HEAD",
+      headers: { Accept: MANIFEST_TYPES },
+    });
   } catch (err) {
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
     throw new pulumi.RunError(
@@ -34,7 +37,9 @@ export async function localRegistryDigest(registry: string, name: string, tag: s
   if (response.status === 404) return undefined;
   const digest = response.headers.get("docker-content-digest") ?? "";
   if (!response.ok || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
-    throw new pulumi.RunError(`The local registry ${registry} answered HTTP ${response.status} for ${name}:${tag} without a digest; is it a Docker registry (v2 API)?`);
+    throw new pulumi.RunError(
+      `The local registry ${registry} answered HTTP ${response.status} for ${name}:${tag} without a digest; is it a Docker registry (v2 API)?`,
+    );
   }
   return digest;
 }
@@ -92,7 +97,12 @@ export class LocalFacilitatorImage extends pulumi.ComponentResource {
 
   constructor(name: string, args: LocalFacilitatorImageArgs, opts?: pulumi.ComponentResourceOptions) {
     // The alias keeps an existing stack's component (and the image under it) from being replaced.
-    super("facilitator:index:LocalFacilitatorImage", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: LOCAL_IMAGE_FORMER_TYPE }] });
+    super(
+      "facilitator:index:LocalFacilitatorImage",
+      name,
+      {},
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: LOCAL_IMAGE_FORMER_TYPE }] },
+    );
     const repository = `${args.registry}/${args.imageName}`;
     const action = args.action;
     const digest =

@@ -46,7 +46,8 @@ export function planLocalImage(f: LocalImageFacts): LocalImagePlan {
         `(curl -s http://${f.repository.replace("/", "/v2/")}/tags/list).`,
     };
   }
-  if (f.git === undefined) throw new Error("planLocalImage: git facts are required when the stack may build a missing tag");
+  if (f.git === undefined)
+    throw new Error("planLocalImage: git facts are required when the stack may build a missing tag");
   const headTag = `sha-${f.git.shortSha}`;
   const isRelease = SEMVER.test(f.tag);
   if (isRelease ? !f.git.headAtTag : f.tag !== headTag) {

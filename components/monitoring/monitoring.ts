@@ -74,7 +74,9 @@ export class Monitoring extends pulumi.ComponentResource {
             {
               from: [
                 {
-                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.collectorNamespace ?? GMP_COLLECTOR_NAMESPACE } },
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": args.collectorNamespace ?? GMP_COLLECTOR_NAMESPACE },
+                  },
                   podSelector: { matchLabels: GMP_COLLECTOR_LABELS },
                 },
               ],
@@ -86,7 +88,10 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const policies = alertRules({ namespace, podSelector: args.podSelector, replicas: args.replicas }, args.thresholds).map(
+    const policies = alertRules(
+      { namespace, podSelector: args.podSelector, replicas: args.replicas },
+      args.thresholds,
+    ).map(
       (rule) =>
         new gcp.monitoring.AlertPolicy(
           `${name}-${rule.id}`,

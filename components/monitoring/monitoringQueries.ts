@@ -59,7 +59,9 @@ export interface Workload {
 /** The four alert rules of one stack, with thresholds filled in. */
 export function alertRules({ namespace, podSelector, replicas }: Workload, t: AlertThresholds): AlertRule[] {
   const ns = selector(namespace);
-  const pods = `-n ${namespace} -l ${Object.entries(podSelector).map(([k, v]) => `${k}=${v}`).join(",")}`;
+  const pods = `-n ${namespace} -l ${Object.entries(podSelector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",")}`;
   const percent = `${+(t.errorRatio * 100).toFixed(2)}%`;
   return [
     {
@@ -129,7 +131,9 @@ function nonZero<K extends string>(key: K, value: number): Partial<Record<K, num
 export function sortedJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -212,7 +216,17 @@ export function dashboardJson(stack: string, namespace: string, t: AlertThreshol
           ...(s.legend ? { legendTemplate: s.legend } : {}),
         })),
         ...(chart.threshold
-          ? { thresholds: [{ label: chart.threshold.label, value: chart.threshold.value, color: "RED", direction: "BELOW", targetAxis: "Y1" }] }
+          ? {
+              thresholds: [
+                {
+                  label: chart.threshold.label,
+                  value: chart.threshold.value,
+                  color: "RED",
+                  direction: "BELOW",
+                  targetAxis: "Y1",
+                },
+              ],
+            }
           : {}),
         yAxis: { label: chart.yLabel, scale: "LINEAR" },
       },

@@ -36,7 +36,10 @@ export function configuredGrants(role: RegistryGrant["role"], members: readonly 
 /** `serviceAccount:gke-nodes@p.iam.gserviceaccount.com` → `gke-nodes-p` (a readable, unique-enough name). */
 function slug(member: string): string {
   const principal = member.replace(/^[a-zA-Z]+:/, "").replace(/\.iam\.gserviceaccount\.com$/, "");
-  return principal.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
+  return principal
+    .replace(/[^a-zA-Z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .toLowerCase();
 }
 
 export class RegistryAccess extends pulumi.ComponentResource {
@@ -44,11 +47,18 @@ export class RegistryAccess extends pulumi.ComponentResource {
     super("facilitator:index:RegistryAccess", name, {}, opts);
     const ids = args.grants.map((g) => g.id);
     const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (duplicate) throw new Error(`RegistryAccess: grant id "${duplicate}" is used twice; each member needs its own id`);
+    if (duplicate)
+      throw new Error(`RegistryAccess: grant id "${duplicate}" is used twice; each member needs its own id`);
     for (const grant of args.grants) {
       new gcp.artifactregistry.RepositoryIamMember(
         `${name}-${grant.id}`,
-        { project: args.project, location: args.location, repository: args.repositoryId, role: grant.role, member: grant.member },
+        {
+          project: args.project,
+          location: args.location,
+          repository: args.repositoryId,
+          role: grant.role,
+          member: grant.member,
+        },
         { parent: this },
       );
     }

@@ -34,6 +34,8 @@ export function plainEnv(args: FacilitatorEnvArgs): [name: string, value: string
     [ENV.realSettle, String(args.realSettle)],
     [ENV.port, String(FACILITATOR_PORT)],
     [ENV.shutdownGraceMs, String(SHUTDOWN_GRACE_MS)],
-    ...(args.minSignerBalanceWei !== undefined ? [[ENV.minSignerBalanceWei, args.minSignerBalanceWei] as [string, string]] : []),
+    ...(args.minSignerBalanceWei !== undefined
+      ? [[ENV.minSignerBalanceWei, args.minSignerBalanceWei] as [string, string]]
+      : []),
   ];
 }

@@ -32,7 +32,8 @@ export function proseLines(markdown: string): { line: number; text: string }[] {
   markdown.split("\n").forEach((text, i) => {
     const opener = /^\s{0,3}(`{3,}|~{3,})/.exec(text);
     if (fence !== undefined) {
-      if (opener && opener[1]![0] === fence[0] && opener[1]!.length >= fence.length && text.trim() === opener[1]) fence = undefined;
+      if (opener && opener[1]![0] === fence[0] && opener[1]!.length >= fence.length && text.trim() === opener[1])
+        fence = undefined;
       return;
     }
     if (opener) {
@@ -71,7 +72,8 @@ export function linksOf(markdown: string): Link[] {
   const links: Link[] = [];
   for (const { line, text } of proseLines(markdown)) {
     const prose = text.replace(/(`+)[^`]*?\1/g, ""); // inline code spans
-    for (const m of prose.matchAll(/\]\(\s*(<[^>]*>|[^\s)]+)(?:\s+"[^"]*")?\s*\)/g)) links.push({ line, target: m[1]!.replace(/^<|>$/g, "") });
+    for (const m of prose.matchAll(/\]\(\s*(<[^>]*>|[^\s)]+)(?:\s+"[^"]*")?\s*\)/g))
+      links.push({ line, target: m[1]!.replace(/^<|>$/g, "") });
     const definition = /^\s{0,3}\[[^\]]+\]:\s*(\S+)/.exec(prose);
     if (definition) links.push({ line, target: definition[1]! });
     for (const m of prose.matchAll(/href="([^"]+)"/g)) links.push({ line, target: m[1]! });

@@ -9,7 +9,15 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { HEALTHCHECK } from "../../components/runtime/docker/dockerDeployment";
-import { facilitatorBody, freePort, requirementsV2, signPaymentV2, startTestChain, usdc, type TestChain } from "../../demo/a2a/facilitator-amoy/test/support/index.js";
+import {
+  facilitatorBody,
+  freePort,
+  requirementsV2,
+  signPaymentV2,
+  startTestChain,
+  usdc,
+  type TestChain,
+} from "../../demo/a2a/facilitator-amoy/test/support/index.js";
 import { describeWithDocker, docker, dockerCli, dockerRequired, localRegistry } from "../image/support/docker.js";
 import { buildAndPushFacilitatorImage } from "../image/support/registry.js";
 
@@ -38,16 +46,20 @@ interface ComposeService {
 const services = (file: string) => (parse(read(file)) as { services: Record<string, ComposeService> }).services;
 
 /** Every `${NAME…}` a compose file interpolates. */
-const interpolated = (text: string) => [...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!))].sort();
+const interpolated = (text: string) =>
+  [...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!))].sort();
 
 describe("demo/compose.yaml as a file", () => {
   const facilitator = services(COMPOSE_FILE)["facilitator"]!;
 
   it("pins the image by digest through a required variable; no `latest` anywhere", () => {
-    expect(facilitator.image).toMatch(/^\$\{FACILITATOR_IMAGE:\?set FACILITATOR_IMAGE in demo\/\.env to <repository>@sha256:<digest>/);
+    expect(facilitator.image).toMatch(
+      /^\$\{FACILITATOR_IMAGE:\?set FACILITATOR_IMAGE in demo\/\.env to <repository>@sha256:<digest>/,
+    );
     const example = /^FACILITATOR_IMAGE=(.*)$/m.exec(read("demo/.env.example"))?.[1] ?? "";
     expect(example).toMatch(/@sha256:/);
-    for (const file of [COMPOSE_FILE, TLS_FILE, "demo/.env.example"]) expect(read(file), file).not.toMatch(/:latest\b|image: *[a-z0-9./-]+(:[\w.-]+)?\s*$/m);
+    for (const file of [COMPOSE_FILE, TLS_FILE, "demo/.env.example"])
+      expect(read(file), file).not.toMatch(/:latest\b|image: *[a-z0-9./-]+(:[\w.-]+)?\s*$/m);
   });
 
   it("takes env from a git-ignored .env, with a committed .env.example that names every variable", () => {
@@ -58,7 +70,8 @@ describe("demo/compose.yaml as a file", () => {
     const documented = new Set([...example.matchAll(/^#?([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]));
     const used = interpolated(read(COMPOSE_FILE) + read(TLS_FILE)).filter((name) => name !== "FACILITATOR_ENV_FILE");
     expect(used.filter((name) => !documented.has(name))).toEqual([]);
-    for (const name of ["FACILITATOR_PRIVATE_KEY", "AMOY_RPC_URL", "AMOY_USDC_ADDRESS", "REAL_SETTLE"]) expect(documented.has(name), name).toBe(true);
+    for (const name of ["FACILITATOR_PRIVATE_KEY", "AMOY_RPC_URL", "AMOY_USDC_ADDRESS", "REAL_SETTLE"])
+      expect(documented.has(name), name).toBe(true);
     expect(example).not.toMatch(/0x[0-9a-fA-F]{64}/); // no key, not even a dev key
   });
 
@@ -74,12 +87,21 @@ describe("demo/compose.yaml as a file", () => {
   });
 
   it("has the image's exec health check (the same as the Pulumi docker target's), a restart policy, rotated logs", () => {
-    expect(facilitator.healthcheck).toEqual({ test: HEALTHCHECK, interval: "10s", timeout: "3s", start_period: "5s", retries: 3 });
+    expect(facilitator.healthcheck).toEqual({
+      test: HEALTHCHECK,
+      interval: "10s",
+      timeout: "3s",
+      start_period: "5s",
+      retries: 3,
+    });
     const dockerfileCheck = /HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])/.exec(read("demo/facilitator-amoy.Dockerfile"))?.[1];
     expect(["CMD", ...(JSON.parse(dockerfileCheck ?? "[]") as string[])]).toEqual(HEALTHCHECK);
     expect(facilitator.restart).toBe("unless-stopped");
     expect(facilitator.stop_grace_period).toBe("30s");
-    expect(facilitator.logging).toEqual({ driver: "json-file", options: { "max-size": "${FACILITATOR_LOG_MAX_SIZE:-10m}", "max-file": "${FACILITATOR_LOG_MAX_FILES:-3}" } });
+    expect(facilitator.logging).toEqual({
+      driver: "json-file",
+      options: { "max-size": "${FACILITATOR_LOG_MAX_SIZE:-10m}", "max-file": "${FACILITATOR_LOG_MAX_FILES:-3}" },
+    });
   });
 
   it("publishes on loopback unless told otherwise", () => {
@@ -89,7 +111,13 @@ describe("demo/compose.yaml as a file", () => {
   it("the TLS option: Caddy by digest, only NET_BIND_SERVICE, starts after the facilitator is healthy", () => {
     const caddy = services(TLS_FILE)["caddy"]!;
     expect(caddy.image).toMatch(/^\$\{CADDY_IMAGE:\?set CADDY_IMAGE in demo\/\.env to caddy@sha256:<digest>/);
-    expect(caddy).toMatchObject({ read_only: true, cap_drop: ["ALL"], cap_add: ["NET_BIND_SERVICE"], security_opt: ["no-new-privileges:true"], restart: "unless-stopped" });
+    expect(caddy).toMatchObject({
+      read_only: true,
+      cap_drop: ["ALL"],
+      cap_add: ["NET_BIND_SERVICE"],
+      security_opt: ["no-new-privileges:true"],
+      restart: "unless-stopped",
+    });
     expect(caddy.depends_on).toEqual({ facilitator: { condition: "service_healthy" } });
   });
 });
@@ -103,7 +131,8 @@ function composeBinary(): string | undefined {
 const composeCli = composeBinary();
 const describeWithCompose = (name: string, body: () => void) => {
   if (composeCli !== undefined) return describeWithDocker(name, body);
-  const message = "docker-compose is not installed (apt-get install docker-compose, or eval \"$(bash scripts/ci/docker-up.sh)\")";
+  const message =
+    'docker-compose is not installed (apt-get install docker-compose, or eval "$(bash scripts/ci/docker-up.sh)")';
   if (dockerRequired()) {
     describe(name, () => it("needs docker-compose (REQUIRE_DOCKER=1)", () => expect.fail(message)));
   } else {
@@ -135,13 +164,18 @@ describeWithCompose("demo/compose.yaml brought up with docker-compose against an
   let imageRef: string;
 
   const compose = (...args: string[]) => {
-    const r = spawnSync(composeCli!, ["-p", project, "-f", composeFile, "--project-directory", join(ROOT, "demo"), "--env-file", envFile, ...args], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 300_000,
-      env: { ...process.env, FACILITATOR_ENV_FILE: envFile },
-    });
-    if (r.status !== 0) throw new Error(`docker-compose ${args.join(" ")} exited ${r.status}:\n${r.stderr}${r.stdout}`.slice(-4000));
+    const r = spawnSync(
+      composeCli!,
+      ["-p", project, "-f", composeFile, "--project-directory", join(ROOT, "demo"), "--env-file", envFile, ...args],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 300_000,
+        env: { ...process.env, FACILITATOR_ENV_FILE: envFile },
+      },
+    );
+    if (r.status !== 0)
+      throw new Error(`docker-compose ${args.join(" ")} exited ${r.status}:\n${r.stderr}${r.stdout}`.slice(-4000));
     return r.stdout.trim();
   };
   const containerId = () => compose("ps", "-q", "facilitator");
@@ -149,11 +183,14 @@ describeWithCompose("demo/compose.yaml brought up with docker-compose against an
 
   beforeAll(async () => {
     const copy = hostNetworkCopy();
-    const original = (parse(read(COMPOSE_FILE)) as { services: Record<string, Record<string, unknown>> }).services["facilitator"]!;
+    const original = (parse(read(COMPOSE_FILE)) as { services: Record<string, Record<string, unknown>> }).services[
+      "facilitator"
+    ]!;
     const changed = Object.keys({ ...original, ...copy.services["facilitator"] }).filter(
       (key) => JSON.stringify(original[key]) !== JSON.stringify(copy.services["facilitator"]![key]),
     );
-    if (changed.sort().join() !== "extra_hosts,network_mode,ports") throw new Error(`the host-network copy changed more than networking: ${changed}`);
+    if (changed.sort().join() !== "extra_hosts,network_mode,ports")
+      throw new Error(`the host-network copy changed more than networking: ${changed}`);
     writeFileSync(composeFile, stringify(copy));
 
     // The image as the release builds it, pushed to the local registry to get a real digest.
@@ -164,17 +201,41 @@ describeWithCompose("demo/compose.yaml brought up with docker-compose against an
     url = `http://127.0.0.1:${port}`;
     // The user's demo/.env, with this test's chain (anvil dev keys) and a free port on the host network.
     const env = { FACILITATOR_IMAGE: imageRef, ...chain.facilitatorEnv({ REAL_SETTLE: "true" }), PORT: String(port) };
-    writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+    writeFileSync(
+      envFile,
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
   }, 900_000);
 
   afterAll(async () => {
-    spawnSync(composeCli!, ["-p", project, "-f", composeFile, "--project-directory", join(ROOT, "demo"), "--env-file", envFile, "down", "-v"], {
-      cwd: ROOT,
-      env: { ...process.env, FACILITATOR_ENV_FILE: envFile },
-    });
+    spawnSync(
+      composeCli!,
+      [
+        "-p",
+        project,
+        "-f",
+        composeFile,
+        "--project-directory",
+        join(ROOT, "demo"),
+        "--env-file",
+        envFile,
+        "down",
+        "-v",
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, FACILITATOR_ENV_FILE: envFile },
+      },
+    );
     spawnSync(dockerCli, ["rmi", "-f", imageRef ?? ""]);
     // The registry outlives test runs: drop this run's manifest (docker-up.sh enables deletes).
-    if (imageRef) await fetch(`http://${localRegistry}/v2/${repository}/manifests/${imageRef.split("@")[1]}`, { method: "DELETE" }).catch(() => undefined);
+    if (imageRef)
+      await fetch(`http://${localRegistry}/v2/${repository}/manifests/${imageRef.split("@")[1]}`, {
+        method: "DELETE",
+      }).catch(() => undefined);
     await chain?.stop();
     rmSync(scratch, { recursive: true, force: true });
   });
@@ -220,16 +281,27 @@ describeWithCompose("demo/compose.yaml brought up with docker-compose against an
   });
 
   it("verifies and settles a payment signed with the official x402 client", async () => {
-    const requirements = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(2) });
+    const requirements = requirementsV2({
+      asset: chain.token.address,
+      payTo: chain.seller.account.address,
+      amount: usdc(2),
+    });
     const payment = await signPaymentV2(chain.buyer.account, requirements);
     const body = JSON.stringify(facilitatorBody(payment, requirements));
     const post = async (path: string) => {
-      const response = await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const response = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
     const sellerBefore = await chain.token.balanceOf(chain.seller.account.address);
 
-    expect(await post("/verify")).toMatchObject({ status: 200, body: { isValid: true, payer: chain.buyer.account.address } });
+    expect(await post("/verify")).toMatchObject({
+      status: 200,
+      body: { isValid: true, payer: chain.buyer.account.address },
+    });
     const settled = await post("/settle");
     expect(settled.status, JSON.stringify(settled.body)).toBe(200);
     expect(settled.body).toMatchObject({ success: true, network: "eip155:80002", payer: chain.buyer.account.address });

@@ -18,19 +18,29 @@ const WRITER = "roles/artifactregistry.writer";
 
 /** The deployer's rights as the program grants them: its project roles and, if any, registry write. */
 function grantsOf(run: StackRun): DeployerGrants {
-  const deployer = run.ofType("gcp:serviceaccount/account:Account").find((a) => String(a.inputs["accountId"]).startsWith("ci-deploy-"));
+  const deployer = run
+    .ofType("gcp:serviceaccount/account:Account")
+    .find((a) => String(a.inputs["accountId"]).startsWith("ci-deploy-"));
   if (!deployer) throw new Error("the stack creates no CI deployer");
   const member = String(deployer.state["member"]);
-  const projectRoles = run.ofType("gcp:projects/iAMMember:IAMMember").filter((m) => m.inputs["member"] === member).map((m) => String(m.inputs["role"]));
+  const projectRoles = run
+    .ofType("gcp:projects/iAMMember:IAMMember")
+    .filter((m) => m.inputs["member"] === member)
+    .map((m) => String(m.inputs["role"]));
   // Registry access by member (RepositoryIamMember) or by an authoritative binding, whichever the program uses.
   const writes =
-    run.ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").some((m) => m.inputs["role"] === WRITER && m.inputs["member"] === member) ||
-    run.ofType("gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding").some((b) => b.inputs["role"] === WRITER && (b.inputs["members"] as string[]).includes(member));
+    run
+      .ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")
+      .some((m) => m.inputs["role"] === WRITER && m.inputs["member"] === member) ||
+    run
+      .ofType("gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding")
+      .some((b) => b.inputs["role"] === WRITER && (b.inputs["members"] as string[]).includes(member));
   return deployerGrants({ projectRoles, registryWriter: writes });
 }
 
 const changesOf = (state: StackRun, next: StackRun) => plannedChanges(planOf(state.resources, next.resources));
-const described = (changes: { ops: string[]; type: string }[]) => changes.map((c) => `${c.ops.join("+")} ${c.type}`).sort();
+const described = (changes: { ops: string[]; type: string }[]) =>
+  changes.map((c) => `${c.ops.join("+")} ${c.type}`).sort();
 
 let staging: StackRun;
 let prod: StackRun;
@@ -43,7 +53,10 @@ describe("the CI deployer's rights", () => {
   it("are what the program grants it, and what the deploy job's check reads from the stack files", () => {
     expect(grantsOf(staging)).toMatchObject({ projectRoles: ["roles/container.developer"], registryWriter: true });
     expect(grantsOf(prod)).toMatchObject({ projectRoles: ["roles/container.developer"], registryWriter: false });
-    for (const [stack, run] of [["staging", staging], ["prod", prod]] as const) {
+    for (const [stack, run] of [
+      ["staging", staging],
+      ["prod", prod],
+    ] as const) {
       expect(deployerGrants(stackSettings(REPO_ROOT, stack))).toEqual(grantsOf(run));
     }
   });
@@ -68,7 +81,11 @@ describe("a release and a rollback stay inside them", () => {
   });
 
   it("release, prod v1.2.3 -> v1.3.0 once staging pushed it: the Deployment image only", async () => {
-    const next = await runStack({ stack: "prod", config: { imageTag: "v1.3.0" }, registry: releasedImages(["v1.2.2", "v1.2.3", "v1.3.0"]) });
+    const next = await runStack({
+      stack: "prod",
+      config: { imageTag: "v1.3.0" },
+      registry: releasedImages(["v1.2.2", "v1.2.3", "v1.3.0"]),
+    });
     const changes = changesOf(prod, next);
     expect(described(changes)).toEqual(["update kubernetes:apps/v1:Deployment"]);
     expect(classify(changes, grantsOf(next)).outside).toEqual([]);
@@ -101,7 +118,10 @@ describe("a change outside them is caught before anything is applied", () => {
     temps.push(dir);
     const plan = join(dir, `${stack}.plan.json`);
     writeFileSync(plan, JSON.stringify(planOf(state.resources, next.resources)));
-    const result = spawnSync(process.execPath, ["scripts/ciPlan.mjs", "check", "--stack", stack, "--plan", plan], { cwd: REPO_ROOT, encoding: "utf8" });
+    const result = spawnSync(process.execPath, ["scripts/ciPlan.mjs", "check", "--stack", stack, "--plan", plan], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    });
     return { status: result.status, out: `${result.stdout}${result.stderr}` };
   }
 
@@ -117,7 +137,11 @@ describe("a change outside them is caught before anything is applied", () => {
   });
 
   it("a new role for the deployer (IAM): the IAM member needs IAM admin rights", async () => {
-    const next = await runStack({ stack: "prod", config: { ciDeployerRoles: '["roles/container.developer","roles/monitoring.viewer"]' }, registry: REGISTRY });
+    const next = await runStack({
+      stack: "prod",
+      config: { ciDeployerRoles: '["roles/container.developer","roles/monitoring.viewer"]' },
+      registry: REGISTRY,
+    });
     const { outside } = classify(changesOf(prod, next), grantsOf(prod));
     expect(described(outside)).toEqual(["create gcp:projects/iAMMember:IAMMember"]);
     const result = check("prod", prod, next);
@@ -128,12 +152,19 @@ describe("a change outside them is caught before anything is applied", () => {
   it("a GitHub environment setting: the variable needs a GitHub admin token", async () => {
     const next = await runStack({ stack: "staging", config: { ciGkeCluster: "facilitator-2" }, registry: REGISTRY });
     const { outside } = classify(changesOf(staging, next), grantsOf(staging));
-    expect(described(outside)).toEqual(["update github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable", "update github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"]);
+    expect(described(outside)).toEqual([
+      "update github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+      "update github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+    ]);
     expect(check("staging", staging, next).out).toContain("needs a GitHub token with admin rights on the repository");
   });
 
   it("with the workload change next to it, nothing is applied either (all or nothing)", async () => {
-    const next = await runStack({ stack: "prod", config: { imageTag: "v1.2.2", monitoringErrorRatio: "0.05" }, registry: REGISTRY });
+    const next = await runStack({
+      stack: "prod",
+      config: { imageTag: "v1.2.2", monitoringErrorRatio: "0.05" },
+      registry: REGISTRY,
+    });
     const { inside, outside } = classify(changesOf(prod, next), grantsOf(prod));
     expect(described(inside)).toEqual(["update kubernetes:apps/v1:Deployment"]);
     expect(outside).toHaveLength(1);

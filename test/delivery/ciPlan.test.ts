@@ -21,10 +21,14 @@ import {
 const ROOT = resolve(__dirname, "../..");
 const SCRIPT = join(ROOT, "scripts/ciPlan.mjs");
 
-const urn = (qualifiedType: string, name: string, stack = "prod") => `urn:pulumi:${stack}::facilitator::${qualifiedType}::${name}`;
+const urn = (qualifiedType: string, name: string, stack = "prod") =>
+  `urn:pulumi:${stack}::facilitator::${qualifiedType}::${name}`;
 const DEPLOYMENT = urn("facilitator:index:FacilitatorDeployment$kubernetes:apps/v1:Deployment", "facilitator");
 const ALERT = urn("facilitator:index:Monitoring$gcp:monitoring/alertPolicy:AlertPolicy", "facilitator-error-ratio");
-const IAM = urn("facilitator:index:GithubDelivery$facilitator:index:CiIdentity$gcp:projects/iAMMember:IAMMember", "delivery-ci-deployer-monitoring.editor");
+const IAM = urn(
+  "facilitator:index:GithubDelivery$facilitator:index:CiIdentity$gcp:projects/iAMMember:IAMMember",
+  "delivery-ci-deployer-monitoring.editor",
+);
 const SECRET = urn("facilitator:index:FacilitatorDeployment$kubernetes:core/v1:Secret", "facilitator");
 
 /**
@@ -37,11 +41,20 @@ const SECRET = urn("facilitator:index:FacilitatorDeployment$kubernetes:core/v1:S
 function planFile(resourcePlans: Record<string, { type?: string; steps: string[] }>): unknown {
   return {
     manifest: { time: "2026-12-01T00:00:00Z", magic: "", version: "v3.248.0" },
-    config: { "facilitator:imageTag": "v1.2.2", "facilitator:privateKey": { secure: "v1:AAAAAAAAAAAAAAAA:ciphertext" } },
+    config: {
+      "facilitator:imageTag": "v1.2.2",
+      "facilitator:privateKey": { secure: "v1:AAAAAAAAAAAAAAAA:ciphertext" },
+    },
     resourcePlans: Object.fromEntries(
       Object.entries(resourcePlans).map(([u, { type, steps }]) => [
         u,
-        { ...(type ? { goal: { type, name: parseUrn(u).name, custom: true, inputDiff: {}, outputDiff: {}, protect: false } } : {}), steps, state: {} },
+        {
+          ...(type
+            ? { goal: { type, name: parseUrn(u).name, custom: true, inputDiff: {}, outputDiff: {}, protect: false } }
+            : {}),
+          steps,
+          state: {},
+        },
       ]),
     ),
   };
@@ -49,8 +62,14 @@ function planFile(resourcePlans: Record<string, { type?: string; steps: string[]
 
 describe("parseUrn", () => {
   it("takes the resource's own type from a URN with parent types, and its name", () => {
-    expect(parseUrn(IAM)).toEqual({ type: "gcp:projects/iAMMember:IAMMember", name: "delivery-ci-deployer-monitoring.editor" });
-    expect(parseUrn("urn:pulumi:prod::facilitator::pulumi:pulumi:Stack::facilitator-prod")).toEqual({ type: "pulumi:pulumi:Stack", name: "facilitator-prod" });
+    expect(parseUrn(IAM)).toEqual({
+      type: "gcp:projects/iAMMember:IAMMember",
+      name: "delivery-ci-deployer-monitoring.editor",
+    });
+    expect(parseUrn("urn:pulumi:prod::facilitator::pulumi:pulumi:Stack::facilitator-prod")).toEqual({
+      type: "pulumi:pulumi:Stack",
+      name: "facilitator-prod",
+    });
     expect(() => parseUrn("facilitator")).toThrow(/not a Pulumi URN/);
   });
 });
@@ -81,7 +100,14 @@ describe("plannedChanges", () => {
       ],
       changeSummary: { replace: 1, same: 1 },
     };
-    expect(plannedChanges(preview)).toEqual([{ urn: ALERT, type: "gcp:monitoring/alertPolicy:AlertPolicy", name: "facilitator-error-ratio", ops: ["create-replacement", "replace", "delete-replaced"] }]);
+    expect(plannedChanges(preview)).toEqual([
+      {
+        urn: ALERT,
+        type: "gcp:monitoring/alertPolicy:AlertPolicy",
+        name: "facilitator-error-ratio",
+        ops: ["create-replacement", "replace", "delete-replaced"],
+      },
+    ]);
   });
 
   it("refuses anything else", () => {
@@ -90,7 +116,12 @@ describe("plannedChanges", () => {
 });
 
 describe("what the CI deployer may change", () => {
-  const change = (type: string, ops: string[] = ["update"]): PlannedChange => ({ urn: urn(type, "r"), type, name: "r", ops });
+  const change = (type: string, ops: string[] = ["update"]): PlannedChange => ({
+    urn: urn(type, "r"),
+    type,
+    name: "r",
+    ops,
+  });
   // Pulumi.yaml's default facilitator:ciDeployerRoles; staging builds, so it also pushes.
   const staging = deployerGrants({ projectRoles: ["roles/container.developer"], registryWriter: true });
   const prod = deployerGrants({ projectRoles: ["roles/container.developer"], registryWriter: false });
@@ -137,10 +168,25 @@ describe("what the CI deployer may change", () => {
 
   it("rights come from the roles: Kubernetes Engine Admin adds RBAC, Monitoring Editor adds alerting; unknown roles add nothing", () => {
     const role = change("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", ["create"]);
-    expect(mayChange(deployerGrants({ projectRoles: ["roles/container.admin"], registryWriter: false }), role)).toBe(true);
+    expect(mayChange(deployerGrants({ projectRoles: ["roles/container.admin"], registryWriter: false }), role)).toBe(
+      true,
+    );
     const alert = change("gcp:monitoring/alertPolicy:AlertPolicy");
-    expect(mayChange(deployerGrants({ projectRoles: ["roles/container.developer", "roles/monitoring.editor"], registryWriter: false }), alert)).toBe(true);
-    expect(mayChange(deployerGrants({ projectRoles: ["roles/editor"], registryWriter: false }), change("kubernetes:apps/v1:Deployment"))).toBe(false);
+    expect(
+      mayChange(
+        deployerGrants({
+          projectRoles: ["roles/container.developer", "roles/monitoring.editor"],
+          registryWriter: false,
+        }),
+        alert,
+      ),
+    ).toBe(true);
+    expect(
+      mayChange(
+        deployerGrants({ projectRoles: ["roles/editor"], registryWriter: false }),
+        change("kubernetes:apps/v1:Deployment"),
+      ),
+    ).toBe(false);
   });
 
   it("an op this module does not know counts as a change", () => {
@@ -149,7 +195,11 @@ describe("what the CI deployer may change", () => {
 
   it("says what is outside, who may do it, and the operator command; nothing when all is inside", () => {
     const changes = plannedChanges(
-      planFile({ [DEPLOYMENT]: { type: "kubernetes:apps/v1:Deployment", steps: ["update"] }, [ALERT]: { type: "gcp:monitoring/alertPolicy:AlertPolicy", steps: ["update"] }, [IAM]: { type: "gcp:projects/iAMMember:IAMMember", steps: ["create"] } }),
+      planFile({
+        [DEPLOYMENT]: { type: "kubernetes:apps/v1:Deployment", steps: ["update"] },
+        [ALERT]: { type: "gcp:monitoring/alertPolicy:AlertPolicy", steps: ["update"] },
+        [IAM]: { type: "gcp:projects/iAMMember:IAMMember", steps: ["create"] },
+      }),
     );
     const { inside, outside } = classify(changes, prod);
     expect(inside.map((c) => c.urn)).toEqual([DEPLOYMENT]);
@@ -171,7 +221,12 @@ describe("the PR note", () => {
   const grants = deployerGrants({ projectRoles: ["roles/container.developer"], registryWriter: false });
 
   it("says Kubernetes creates and updates were previewed client-side (read-only preview identity)", () => {
-    const changes = plannedChanges(planFile({ [DEPLOYMENT]: { type: "kubernetes:apps/v1:Deployment", steps: ["update"] }, [SECRET]: { type: "kubernetes:core/v1:Secret", steps: ["create"] } }));
+    const changes = plannedChanges(
+      planFile({
+        [DEPLOYMENT]: { type: "kubernetes:apps/v1:Deployment", steps: ["update"] },
+        [SECRET]: { type: "kubernetes:core/v1:Secret", steps: ["create"] },
+      }),
+    );
     const note = previewNote("prod", changes, grants);
     expect(note).toContain("When CI next deploys `prod` from main, it may apply all 2 planned changes");
     expect(note).toContain("Previewed client-side");
@@ -180,7 +235,11 @@ describe("the PR note", () => {
   });
 
   it("warns that CI will stop and names the operator command when a change is outside the deployer's rights", () => {
-    const note = previewNote("prod", plannedChanges(planFile({ [ALERT]: { type: "gcp:monitoring/alertPolicy:AlertPolicy", steps: ["update"] } })), grants);
+    const note = previewNote(
+      "prod",
+      plannedChanges(planFile({ [ALERT]: { type: "gcp:monitoring/alertPolicy:AlertPolicy", steps: ["update"] } })),
+      grants,
+    );
     expect(note).toContain(":warning: When CI next deploys `prod` from main, it stops before applying anything");
     expect(note).toContain("`pulumi up --stack prod`");
     expect(note).not.toContain("client-side");
@@ -201,7 +260,10 @@ describe("stackSettings over the committed stack files", () => {
     });
   });
   it("prod: no registry push (it only promotes), staging's repository", () => {
-    expect(stackSettings(ROOT, "prod")).toMatchObject({ registryWriter: false, imageRepository: "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy" });
+    expect(stackSettings(ROOT, "prod")).toMatchObject({
+      registryWriter: false,
+      imageRepository: "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy",
+    });
   });
 });
 
@@ -216,34 +278,57 @@ describe("the CLI, as the workflows run it", () => {
     const summary = join(dir, "summary.md");
     writeFileSync(summary, "");
     if (plan !== undefined) writeFileSync(join(dir, "plan.json"), JSON.stringify(plan));
-    const result = spawnSync(process.execPath, [SCRIPT, ...args.map((a) => a.replace("PLAN", join(dir, "plan.json")))], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, GITHUB_STEP_SUMMARY: summary },
-    });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr, summary: readFileSync(summary, "utf8") };
+    const result = spawnSync(
+      process.execPath,
+      [SCRIPT, ...args.map((a) => a.replace("PLAN", join(dir, "plan.json")))],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, GITHUB_STEP_SUMMARY: summary },
+      },
+    );
+    return {
+      status: result.status,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      summary: readFileSync(summary, "utf8"),
+    };
   }
 
   it("check: exit 1, an ::error annotation and the job summary when a change is outside", () => {
-    const result = run(["check", "--stack", "prod", "--plan", "PLAN"], planFile({ [ALERT]: { type: "gcp:monitoring/alertPolicy:AlertPolicy", steps: ["update"] } }));
+    const result = run(
+      ["check", "--stack", "prod", "--plan", "PLAN"],
+      planFile({ [ALERT]: { type: "gcp:monitoring/alertPolicy:AlertPolicy", steps: ["update"] } }),
+    );
     expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/^::error title=Needs an operator::Stack prod: 1 planned change is outside .*%0A.*pulumi up --stack prod/m);
+    expect(result.stdout).toMatch(
+      /^::error title=Needs an operator::Stack prod: 1 planned change is outside .*%0A.*pulumi up --stack prod/m,
+    );
     expect(result.stderr).toContain("git switch main && git pull && pulumi up --stack prod");
     expect(result.summary).toContain("### Not applied: needs an operator");
   });
 
   it("check: exit 0 and the list when everything is inside", () => {
-    const result = run(["check", "--stack", "prod", "--plan", "PLAN"], planFile({ [DEPLOYMENT]: { type: "kubernetes:apps/v1:Deployment", steps: ["update"] } }));
+    const result = run(
+      ["check", "--stack", "prod", "--plan", "PLAN"],
+      planFile({ [DEPLOYMENT]: { type: "kubernetes:apps/v1:Deployment", steps: ["update"] } }),
+    );
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Stack prod: 1 planned change(s), all inside the CI deployer\'s rights');
+    expect(result.stdout).toContain("Stack prod: 1 planned change(s), all inside the CI deployer's rights");
     expect(result.stdout).toContain('update kubernetes:apps/v1:Deployment "facilitator"');
   });
 
   it("note prints the markdown; image prints the stack file's image; bad usage exits 2", () => {
-    expect(run(["note", "--stack", "prod", "--plan", "PLAN"], planFile({})).stdout).toBe("#### CI plan for `prod`\n\nNo resource changes.\n");
+    expect(run(["note", "--stack", "prod", "--plan", "PLAN"], planFile({})).stdout).toBe(
+      "#### CI plan for `prod`\n\nNo resource changes.\n",
+    );
     const image = run(["image", "--stack", "prod"]);
-    expect(image.stdout.trim()).toBe(`${stackSettings(ROOT, "prod").imageRepository}:${stackSettings(ROOT, "prod").imageTag}`);
+    expect(image.stdout.trim()).toBe(
+      `${stackSettings(ROOT, "prod").imageRepository}:${stackSettings(ROOT, "prod").imageTag}`,
+    );
     expect(run(["check", "--stack", "prod"]).status).toBe(2);
-    expect(run(["check", "--stack", "nope", "--plan", "PLAN"], planFile({})).stderr).toContain("Pulumi.nope.yaml not found");
+    expect(run(["check", "--stack", "nope", "--plan", "PLAN"], planFile({})).stderr).toContain(
+      "Pulumi.nope.yaml not found",
+    );
   });
 });

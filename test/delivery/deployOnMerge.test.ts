@@ -40,7 +40,8 @@ describe("deploy-on-merge.yml", () => {
   it("runs on pushes to main that touch a deployed stack's file, and on nothing else", () => {
     expect(workflow.on).toEqual({ push: { branches: ["main"], paths: ["Pulumi.staging.yaml", "Pulumi.prod.yaml"] } });
     // action-validator's npm build does not check `paths` globs: the files must exist
-    for (const path of ["Pulumi.staging.yaml", "Pulumi.prod.yaml"]) expect({ path, exists: existsSync(join(ROOT, path)) }).toEqual({ path, exists: true });
+    for (const path of ["Pulumi.staging.yaml", "Pulumi.prod.yaml"])
+      expect({ path, exists: existsSync(join(ROOT, path)) }).toEqual({ path, exists: true });
   });
 
   it("holds least privilege: read-only at the top, actions: write only where it dispatches, no cloud identity", () => {
@@ -60,9 +61,13 @@ describe("deploy-on-merge.yml", () => {
 
   it("dispatches release.yml at main, never at a tag: a tag's own copy would deploy that tag's whole tree", () => {
     // the one command that runs it
-    expect(script.match(/^\s*gh workflow run .*$/gm)?.map((line) => line.trim())).toEqual(['gh workflow run release.yml --ref main -f stacks="$stacks"']);
+    expect(script.match(/^\s*gh workflow run .*$/gm)?.map((line) => line.trim())).toEqual([
+      'gh workflow run release.yml --ref main -f stacks="$stacks"',
+    ]);
     expect(dispatchStep.env?.BEFORE).toBe("${{ github.event.before }}");
-    const release = read("release.yml") as unknown as { on: { workflow_dispatch: { inputs: { stacks: { options: string[] } } } } };
+    const release = read("release.yml") as unknown as {
+      on: { workflow_dispatch: { inputs: { stacks: { options: string[] } } } };
+    };
     expect(release.on.workflow_dispatch.inputs.stacks.options).toEqual(["staging", "prod", "both"]);
   });
 
@@ -80,7 +85,8 @@ afterEach(() => {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const stackFile = (tag: string, extra = "") => `config:\n  facilitator:imageTag: ${tag}\n  facilitator:replicas: 2${extra}\n`;
+const stackFile = (tag: string, extra = "") =>
+  `config:\n  facilitator:imageTag: ${tag}\n  facilitator:replicas: 2${extra}\n`;
 
 /** Writes the stack files, commits, and returns the commit. */
 function commit(repo: string, staging: string, prod: string, message: string): string {
@@ -133,7 +139,9 @@ function run(repo: string, before: string) {
 }
 
 describe("deploy-on-merge script", () => {
-  const dispatched = (stacks: string) => [`x402-payments/facilitator-deploy|workflow run release.yml --ref main -f stacks=${stacks}`];
+  const dispatched = (stacks: string) => [
+    `x402-payments/facilitator-deploy|workflow run release.yml --ref main -f stacks=${stacks}`,
+  ];
 
   it("a merged rollback of both stacks dispatches release.yml at main for both", () => {
     const { repo, v123 } = makeRepo();
@@ -183,7 +191,9 @@ describe("deploy-on-merge script", () => {
     commit(repo, stackFile("v1.2.3"), stackFile("v1.2.9"), "typo");
     const result = run(repo, v123);
     expect(result.status).toBe(1);
-    expect(result.out).toContain("::error file=Pulumi.prod.yaml,title=No such release::tag v1.2.9 is not in this repository. Roll back to a tag listed in RELEASES.md");
+    expect(result.out).toContain(
+      "::error file=Pulumi.prod.yaml,title=No such release::tag v1.2.9 is not in this repository. Roll back to a tag listed in RELEASES.md",
+    );
     expect(result.gh).toEqual([]);
   });
 
@@ -192,7 +202,9 @@ describe("deploy-on-merge script", () => {
     commit(repo, stackFile(value), stackFile("v1.2.2"), "bad tag");
     const result = run(repo, v123);
     expect(result.status).toBe(1);
-    expect(result.out).toContain(`::error file=Pulumi.staging.yaml,title=Not a release tag::facilitator:imageTag must be set once, to a release tag vX.Y.Z (found '${value}')`);
+    expect(result.out).toContain(
+      `::error file=Pulumi.staging.yaml,title=Not a release tag::facilitator:imageTag must be set once, to a release tag vX.Y.Z (found '${value}')`,
+    );
     expect(result.gh).toEqual([]);
   });
 

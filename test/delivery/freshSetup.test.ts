@@ -10,14 +10,19 @@ import type { RecordedResource } from "../support/mocks";
 import { releasedImages, runStack } from "../support/stack";
 
 /** Created before any stack: each cluster's node service account (setup step 1). */
-const PRE_EXISTING = ["gke-nodes@x402-facilitator-staging.iam.gserviceaccount.com", "gke-nodes@x402-facilitator-prod.iam.gserviceaccount.com"];
+const PRE_EXISTING = [
+  "gke-nodes@x402-facilitator-staging.iam.gserviceaccount.com",
+  "gke-nodes@x402-facilitator-prod.iam.gserviceaccount.com",
+];
 const ORDER = ["staging", "prod"] as const;
 const AUTHORITATIVE = /Iam(Binding|Policy)|IAM(Binding|Policy)/;
 
 /** Every `serviceAccount:` member an IAM resource of this run names. */
 function namedServiceAccounts(resource: RecordedResource): string[] {
   const members = [resource.inputs["member"], ...((resource.inputs["members"] as unknown[] | undefined) ?? [])];
-  return members.filter((m): m is string => typeof m === "string" && m.startsWith("serviceAccount:")).map((m) => m.slice("serviceAccount:".length));
+  return members
+    .filter((m): m is string => typeof m === "string" && m.startsWith("serviceAccount:"))
+    .map((m) => m.slice("serviceAccount:".length));
 }
 
 function createdAccounts(resources: RecordedResource[]): string[] {
@@ -27,7 +32,9 @@ function createdAccounts(resources: RecordedResource[]): string[] {
 /** What an IAM grant is on: the resource (repository, bucket, key, project, account) and the role. */
 function grantTarget(resource: RecordedResource): string {
   const i = resource.inputs;
-  const on = [i["project"], i["location"], i["repository"], i["bucket"], i["cryptoKeyId"], i["serviceAccountId"]].filter((v) => v !== undefined).join("/");
+  const on = [i["project"], i["location"], i["repository"], i["bucket"], i["cryptoKeyId"], i["serviceAccountId"]]
+    .filter((v) => v !== undefined)
+    .join("/");
   return `${resource.type.split(":")[1]?.split("/")[0]} ${on} ${String(i["role"])}`;
 }
 
@@ -43,7 +50,11 @@ describe("fresh setup in the documented order", () => {
     for (const { stack, run } of await runInOrder()) {
       const mine = createdAccounts(run.resources);
       for (const account of mine) exists.add(account);
-      const missing = run.resources.flatMap((r) => namedServiceAccounts(r).filter((a) => !exists.has(a)).map((a) => `${stack}: ${r.name} names ${a}`));
+      const missing = run.resources.flatMap((r) =>
+        namedServiceAccounts(r)
+          .filter((a) => !exists.has(a))
+          .map((a) => `${stack}: ${r.name} names ${a}`),
+      );
       expect(missing).toEqual([]);
     }
   });
@@ -56,7 +67,8 @@ describe("fresh setup in the documented order", () => {
 
   it("a role both stacks grant on one resource is granted member by member by each, never bound authoritatively", async () => {
     const runs = await runInOrder();
-    const iam = (run: (typeof runs)[number]) => run.run.resources.filter((r) => namedServiceAccounts(r).length > 0 || /IAM|Iam/.test(r.type));
+    const iam = (run: (typeof runs)[number]) =>
+      run.run.resources.filter((r) => namedServiceAccounts(r).length > 0 || /IAM|Iam/.test(r.type));
     const targets = runs.map((r) => new Map(iam(r).map((res) => [grantTarget(res), res])));
     const shared = [...targets[0]!.keys()].filter((t) => targets[1]!.has(t));
     expect(shared.length).toBeGreaterThan(0); // staging's repository: both stacks grant roles/artifactregistry.reader
@@ -68,7 +80,17 @@ describe("fresh setup in the documented order", () => {
   it("a stack file naming another stack's CI identity is refused with the fix", async () => {
     const foreign = "serviceAccount:ci-deploy-prod@x402-facilitator-prod.iam.gserviceaccount.com";
     await expect(
-      runStack({ stack: "staging", config: { registryReaders: JSON.stringify(["serviceAccount:gke-nodes@x402-facilitator-staging.iam.gserviceaccount.com", foreign]) } }),
-    ).rejects.toThrow(/facilitator:registryReaders: .*ci-deploy-prod@x402-facilitator-prod\.iam\.gserviceaccount\.com is created by stack prod.*remove it from Pulumi\.staging\.yaml's facilitator:registryReaders/s);
+      runStack({
+        stack: "staging",
+        config: {
+          registryReaders: JSON.stringify([
+            "serviceAccount:gke-nodes@x402-facilitator-staging.iam.gserviceaccount.com",
+            foreign,
+          ]),
+        },
+      }),
+    ).rejects.toThrow(
+      /facilitator:registryReaders: .*ci-deploy-prod@x402-facilitator-prod\.iam\.gserviceaccount\.com is created by stack prod.*remove it from Pulumi\.staging\.yaml's facilitator:registryReaders/s,
+    );
   });
 });

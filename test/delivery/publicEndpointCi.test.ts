@@ -7,7 +7,13 @@
 // Source for roles/container.developer's reach: "access to Kubernetes API objects inside clusters"
 // (https://cloud.google.com/iam/docs/roles-permissions/container), as scripts/ciPlan.mjs encodes it.
 import { beforeAll, describe, expect, it } from "vitest";
-import { classify, deployerGrants, outsideMessage, plannedChanges, type DeployerGrants } from "../../scripts/ciPlan.mjs";
+import {
+  classify,
+  deployerGrants,
+  outsideMessage,
+  plannedChanges,
+  type DeployerGrants,
+} from "../../scripts/ciPlan.mjs";
 import { planOf } from "../rehearsal/runner";
 import { releasedImages, runStack, type StackRun } from "../support/stack";
 
@@ -16,13 +22,19 @@ const API_KEYS = { apiKeys: "fake-api-key-0123456789abcdef" };
 const PUBLIC = { hostname: "facilitator.example.com", cloudArmor: "true" };
 
 function grantsOf(run: StackRun): DeployerGrants {
-  const deployer = run.ofType("gcp:serviceaccount/account:Account").find((a) => String(a.inputs["accountId"]).startsWith("ci-deploy-"))!;
+  const deployer = run
+    .ofType("gcp:serviceaccount/account:Account")
+    .find((a) => String(a.inputs["accountId"]).startsWith("ci-deploy-"))!;
   const member = String(deployer.state["member"]);
-  const projectRoles = run.ofType("gcp:projects/iAMMember:IAMMember").filter((m) => m.inputs["member"] === member).map((m) => String(m.inputs["role"]));
+  const projectRoles = run
+    .ofType("gcp:projects/iAMMember:IAMMember")
+    .filter((m) => m.inputs["member"] === member)
+    .map((m) => String(m.inputs["role"]));
   return deployerGrants({ projectRoles, registryWriter: false });
 }
 const changesOf = (state: StackRun, next: StackRun) => plannedChanges(planOf(state.resources, next.resources));
-const described = (changes: { ops: string[]; type: string }[]) => [...new Set(changes.map((c) => `${c.ops.join("+")} ${c.type}`))].sort();
+const described = (changes: { ops: string[]; type: string }[]) =>
+  [...new Set(changes.map((c) => `${c.ops.join("+")} ${c.type}`))].sort();
 
 describe("prod: turning the public endpoint on", () => {
   let internal: StackRun;
@@ -59,7 +71,12 @@ describe("prod: turning the public endpoint on", () => {
   });
 
   it("once applied, a rollback of the public stack changes the workload only and stays inside", async () => {
-    const rolledBack = await runStack({ stack: "prod", registry: REGISTRY, secrets: API_KEYS, config: { ...PUBLIC, imageTag: "v1.2.2" } });
+    const rolledBack = await runStack({
+      stack: "prod",
+      registry: REGISTRY,
+      secrets: API_KEYS,
+      config: { ...PUBLIC, imageTag: "v1.2.2" },
+    });
     const changes = changesOf(publicRun, rolledBack);
     expect(described(changes)).toEqual(["update kubernetes:apps/v1:Deployment"]);
     expect(classify(changes, grantsOf(publicRun)).outside).toEqual([]);

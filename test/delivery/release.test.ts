@@ -43,7 +43,7 @@ function makeRepo(files: Record<string, string> = {}): string {
     "CHANGELOG.md": CHANGELOG,
     "Pulumi.staging.yaml": STAGING,
     "Pulumi.prod.yaml": PROD,
-    "package.json": JSON.stringify({ name: "t", private: true, scripts: { test: "node -e \"process.exit(0)\"" } }),
+    "package.json": JSON.stringify({ name: "t", private: true, scripts: { test: 'node -e "process.exit(0)"' } }),
     ...files,
   };
   for (const [path, content] of Object.entries(all)) writeFileSync(join(dir, path), content);
@@ -53,7 +53,11 @@ function makeRepo(files: Record<string, string> = {}): string {
 }
 
 function release(cwd: string, args: string[], env: Record<string, string> = { RELEASE_SKIP_TESTS: "1" }) {
-  const result = spawnSync("bash", ["scripts/release.sh", ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+  const result = spawnSync("bash", ["scripts/release.sh", ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -80,7 +84,9 @@ describe("scripts/release.sh refuses", () => {
     const repo = makeRepo();
     const result = release(repo, ["v1.4.0"]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/CHANGELOG.md has no entry for v1.4.0: add a '## \[1.4.0\] - \d{4}-\d\d-\d\d' section/);
+    expect(result.stderr).toMatch(
+      /CHANGELOG.md has no entry for v1.4.0: add a '## \[1.4.0\] - \d{4}-\d\d-\d\d' section/,
+    );
   });
 
   it("a CHANGELOG.md entry without a bullet", () => {
@@ -120,7 +126,18 @@ describe("scripts/release.sh refuses", () => {
     const other = mkdtempSync(join(tmpdir(), "release-other-"));
     temps.push(other);
     git(tmpdir(), "clone", "--quiet", "--branch", "main", origin, other);
-    git(other, "-c", "user.name=o", "-c", "user.email=o@example.invalid", "commit", "--quiet", "--allow-empty", "-m", "newer");
+    git(
+      other,
+      "-c",
+      "user.name=o",
+      "-c",
+      "user.email=o@example.invalid",
+      "commit",
+      "--quiet",
+      "--allow-empty",
+      "-m",
+      "newer",
+    );
     git(other, "push", "--quiet", "origin", "main");
     const result = release(repo, ["v1.3.0", "--push"]);
     expect(result.status).toBe(1);
@@ -141,7 +158,7 @@ describe("scripts/release.sh refuses", () => {
 
   it("failing tests, before changing anything", () => {
     const repo = makeRepo({
-      "package.json": JSON.stringify({ name: "t", private: true, scripts: { test: "node -e \"process.exit(3)\"" } }),
+      "package.json": JSON.stringify({ name: "t", private: true, scripts: { test: 'node -e "process.exit(3)"' } }),
     });
     const result = release(repo, ["v1.3.0"], {});
     expect(result.status).toBe(1);
@@ -187,16 +204,24 @@ describe("scripts/release.sh happy path", () => {
     expect(readFileSync(join(repo, "Pulumi.prod.yaml"), "utf8")).toBe(PROD.replace("v1.2.3", "v1.3.0"));
     expect(git(repo, "rev-parse", "HEAD~1")).toBe(before);
     expect(git(repo, "status", "--porcelain")).toBe("");
-    expect(git(repo, "diff", "--name-only", "HEAD~1", "HEAD").split("\n").sort()).toEqual(["Pulumi.prod.yaml", "Pulumi.staging.yaml"]);
+    expect(git(repo, "diff", "--name-only", "HEAD~1", "HEAD").split("\n").sort()).toEqual([
+      "Pulumi.prod.yaml",
+      "Pulumi.staging.yaml",
+    ]);
 
     expect(git(repo, "cat-file", "-t", "v1.3.0")).toBe("tag"); // annotated
     expect(git(repo, "rev-parse", "v1.3.0^{commit}")).toBe(git(repo, "rev-parse", "HEAD"));
-    expect(git(repo, "tag", "-l", "--format=%(contents:subject)", "v1.3.0")).toBe("release(v1.3.0): Settlement retries with idempotency keys");
+    expect(git(repo, "tag", "-l", "--format=%(contents:subject)", "v1.3.0")).toBe(
+      "release(v1.3.0): Settlement retries with idempotency keys",
+    );
     expect(result.stdout).toContain("not pushed. To publish: git push --atomic origin main v1.3.0");
   });
 
   it("accepts the ## [vX.Y.Z] heading form too", () => {
-    const repo = makeRepo({ "Pulumi.staging.yaml": STAGING.replace("v1.2.3", "v1.2.2"), "Pulumi.prod.yaml": PROD.replace("v1.2.3", "v1.2.2") });
+    const repo = makeRepo({
+      "Pulumi.staging.yaml": STAGING.replace("v1.2.3", "v1.2.2"),
+      "Pulumi.prod.yaml": PROD.replace("v1.2.3", "v1.2.2"),
+    });
     const result = release(repo, ["v1.2.3"]);
     expect(result.status).toBe(0);
     expect(git(repo, "tag", "-l", "--format=%(contents:subject)", "v1.2.3")).toBe("release(v1.2.3): Older release");

@@ -33,12 +33,24 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function outputs(overrides: Record<string, unknown> = {}): string {
-  return JSON.stringify({ imageRepository: REPO, imageTag: "v1.3.0", imageDigest: DIGEST, imageRef: `${REPO}@${DIGEST}`, namespace: "facilitator-staging", ...overrides });
+  return JSON.stringify({
+    imageRepository: REPO,
+    imageTag: "v1.3.0",
+    imageDigest: DIGEST,
+    imageRef: `${REPO}@${DIGEST}`,
+    namespace: "facilitator-staging",
+    ...overrides,
+  });
 }
 
 function run(args: string[], stdin: string) {
   const result = spawnSync("node", [SCRIPT, ...args], { cwd: dir, input: stdin, encoding: "utf8" });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, releases: readFileSync(join(dir, "RELEASES.md"), "utf8") };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    releases: readFileSync(join(dir, "RELEASES.md"), "utf8"),
+  };
 }
 
 const ARGS = ["--tag", "v1.3.0", "--commit", COMMIT, "--outputs", "-"];
@@ -56,11 +68,19 @@ describe("scripts/releasesTable.mjs", () => {
   });
 
   it("reads outputs from a file and appends releases in order", () => {
-    writeFileSync(join(dir, "out-1.2.3.json"), outputs({ imageTag: "v1.2.3", imageDigest: OTHER_DIGEST, imageRef: `${REPO}@${OTHER_DIGEST}` }));
+    writeFileSync(
+      join(dir, "out-1.2.3.json"),
+      outputs({ imageTag: "v1.2.3", imageDigest: OTHER_DIGEST, imageRef: `${REPO}@${OTHER_DIGEST}` }),
+    );
     expect(run(["--tag", "v1.2.3", "--commit", COMMIT, "--outputs", "out-1.2.3.json"], "").status).toBe(0);
     const result = run(ARGS, outputs());
     expect(result.status).toBe(0);
-    expect(result.releases.split("\n").filter((l) => l.startsWith("| v")).map((l) => l.split(" | ")[0])).toEqual(["| v1.2.3", "| v1.3.0"]);
+    expect(
+      result.releases
+        .split("\n")
+        .filter((l) => l.startsWith("| v"))
+        .map((l) => l.split(" | ")[0]),
+    ).toEqual(["| v1.2.3", "| v1.3.0"]);
   });
 
   it("is idempotent for a re-run of the same release", () => {
@@ -97,7 +117,11 @@ describe("scripts/releasesTable.mjs", () => {
       [ARGS, outputs({ imageDigest: "latest" }), /imageDigest "latest" is not a sha256 digest/],
       [ARGS, outputs({ imageTag: "v1.2.3" }), /imageTag "v1.2.3" is not the release v1.3.0/],
       [ARGS, outputs({ imageRef: `${REPO}:v1.3.0` }), /imageRef .* disagrees with imageRepository@imageDigest/],
-      [["--tag", "v9.9.9", "--commit", COMMIT, "--outputs", "-"], outputs({ imageTag: "v9.9.9" }), /CHANGELOG has no "## \[9.9.9\]" section/],
+      [
+        ["--tag", "v9.9.9", "--commit", COMMIT, "--outputs", "-"],
+        outputs({ imageTag: "v9.9.9" }),
+        /CHANGELOG has no "## \[9.9.9\]" section/,
+      ],
     ])("%#", (args, stdin, message) => {
       const before = readFileSync(join(dir, "RELEASES.md"), "utf8");
       const result = run(args, stdin);

@@ -31,7 +31,9 @@ import {
 const REGISTRY = releasedImages(["v1.2.2", "v1.2.3"]);
 const KEY_A = ANVIL_DEV_KEY_1; // the signer key releases v1.2.2 and v1.2.3 were cut with
 const KEY_B = ANVIL_DEV_KEY_2; // the key main rotated to afterwards
-const image = (r: RecordedResource) => (r.inputs as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image;
+const image = (r: RecordedResource) =>
+  (r.inputs as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!
+    .image;
 
 let origin: Origin;
 let rotated: string;
@@ -44,7 +46,8 @@ beforeAll(async () => {
   origin = cloneHead();
   for (const tag of ["v1.2.2", "v1.2.3"]) {
     origin.commit(`release(${tag})`, () => {
-      for (const stack of ["staging", "prod"]) setConfig(origin.dir, stack, { imageTag: tag }, { privateKey: KEY_A, rpcUrl: FAKE_RPC_URL });
+      for (const stack of ["staging", "prod"])
+        setConfig(origin.dir, stack, { imageTag: tag }, { privateKey: KEY_A, rpcUrl: FAKE_RPC_URL });
     });
     origin.git("tag", "-a", tag, "-m", `release(${tag}): test`);
   }
@@ -87,9 +90,15 @@ describe("prod rollback to v1.2.2 after a secret rotation on main", () => {
 
   it("changes only the image: against main before the rollback, one input of one resource differs", () => {
     const deployment = applied.one("kubernetes:apps/v1:Deployment");
-    expect(diffRuns(beforeRollback.resources, applied.resources)).toEqual({ [deployment.urn]: ["spec.template.spec.containers.0.image"] });
-    expect(image(deployment)).toBe(`${REGISTRY[0]!.repository}@${REGISTRY.find((i) => i.tags.includes("v1.2.2"))!.digest}`);
-    expect(image(beforeRollback.one("kubernetes:apps/v1:Deployment"))).toBe(`${REGISTRY[0]!.repository}@${REGISTRY.find((i) => i.tags.includes("v1.2.3"))!.digest}`);
+    expect(diffRuns(beforeRollback.resources, applied.resources)).toEqual({
+      [deployment.urn]: ["spec.template.spec.containers.0.image"],
+    });
+    expect(image(deployment)).toBe(
+      `${REGISTRY[0]!.repository}@${REGISTRY.find((i) => i.tags.includes("v1.2.2"))!.digest}`,
+    );
+    expect(image(beforeRollback.one("kubernetes:apps/v1:Deployment"))).toBe(
+      `${REGISTRY[0]!.repository}@${REGISTRY.find((i) => i.tags.includes("v1.2.3"))!.digest}`,
+    );
     expect(applied.outputs["imageTag"]).toBe("v1.2.2");
   });
 

@@ -76,8 +76,16 @@ afterEach(() => {
 function registry(tags: Record<string, string>, signatures: [string, string, string?][] = []): string {
   const dir = mkdtempSync(join(tmpdir(), "signing-"));
   temps.push(dir);
-  writeFileSync(join(dir, "tags"), Object.entries(tags).map(([tag, digest]) => `${IMAGE}:${tag} ${digest}\n`).join(""));
-  writeFileSync(join(dir, "sigs"), signatures.map(([digest, identity, issuer]) => `${digest} ${identity} ${issuer ?? ISSUER}\n`).join(""));
+  writeFileSync(
+    join(dir, "tags"),
+    Object.entries(tags)
+      .map(([tag, digest]) => `${IMAGE}:${tag} ${digest}\n`)
+      .join(""),
+  );
+  writeFileSync(
+    join(dir, "sigs"),
+    signatures.map(([digest, identity, issuer]) => `${digest} ${identity} ${issuer ?? ISSUER}\n`).join(""),
+  );
   writeFileSync(join(dir, "calls"), "");
   writeFileSync(join(dir, "cosign"), FAKE_COSIGN);
   writeFileSync(join(dir, "gcloud"), "#!/usr/bin/env bash\nexit 0\n");
@@ -86,7 +94,14 @@ function registry(tags: Record<string, string>, signatures: [string, string, str
 }
 
 /** Runs the action's step as a runner would (bash -eo pipefail) for a job at `ref` of `workflow`. */
-function signature(reg: string, mode: "verify" | "sign-once", image: string, ref = "refs/heads/main", workflow = "release.yml", repository = REPOSITORY) {
+function signature(
+  reg: string,
+  mode: "verify" | "sign-once",
+  image: string,
+  ref = "refs/heads/main",
+  workflow = "release.yml",
+  repository = REPOSITORY,
+) {
   const output = join(reg, `output-${Math.random().toString(16).slice(2)}`);
   writeFileSync(output, "");
   const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
@@ -107,7 +122,8 @@ function signature(reg: string, mode: "verify" | "sign-once", image: string, ref
   return { status: result.status, log: `${result.stdout}${result.stderr}`, digest };
 }
 
-const identity = (ref: string, workflow = "release.yml", repository = REPOSITORY) => `https://github.com/${repository}/.github/workflows/${workflow}@${ref}`;
+const identity = (ref: string, workflow = "release.yml", repository = REPOSITORY) =>
+  `https://github.com/${repository}/.github/workflows/${workflow}@${ref}`;
 const D = fakeDigest("v1.3.0");
 const OLD = fakeDigest("v1.2.2");
 
@@ -124,7 +140,10 @@ describe("one signing rule for staging and production", () => {
     const prod = signature(reg, "verify", `${IMAGE}:v1.3.0`);
     expect(prod).toMatchObject({ status: 0, digest: D });
     // Both jobs asked cosign the same question.
-    const calls = readFileSync(join(reg, "calls"), "utf8").trim().split("\n").filter((l) => l.startsWith("verify "));
+    const calls = readFileSync(join(reg, "calls"), "utf8")
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("verify "));
     expect(new Set(calls.map((l) => l.split(" ").slice(2).join(" "))).size).toBe(1);
   });
 
@@ -149,7 +168,9 @@ describe("one signing rule for staging and production", () => {
     const reg = registry({ "v1.3.0": D }, [[D, signer, issuer]]);
     const prod = signature(reg, "verify", `${IMAGE}:v1.3.0`);
     expect(prod.status).toBe(1);
-    expect(prod.log).toContain(`::error title=Not signed under the signing rule::${IMAGE}:v1.3.0 has no signature from ${REPOSITORY}'s release workflow run at main or at a release tag`);
+    expect(prod.log).toContain(
+      `::error title=Not signed under the signing rule::${IMAGE}:v1.3.0 has no signature from ${REPOSITORY}'s release workflow run at main or at a release tag`,
+    );
     // staging cannot add a good signature next to it: the digest's .sig tag is immutable
     const staged = signature(reg, "sign-once", `${IMAGE}@${D}`);
     expect(staged.status).toBe(1);
@@ -158,9 +179,15 @@ describe("one signing rule for staging and production", () => {
 
   it("the repository name is matched literally (a dot in it matches only a dot)", () => {
     const reg = registry({ "v1.3.0": D }, [[D, identity("refs/heads/main", "release.yml", "acme/facilitatorXdeploy")]]);
-    expect(signature(reg, "verify", `${IMAGE}:v1.3.0`, "refs/heads/main", "release.yml", "acme/facilitator.deploy").status).toBe(1);
-    const good = registry({ "v1.3.0": D }, [[D, identity("refs/heads/main", "release.yml", "acme/facilitator.deploy")]]);
-    expect(signature(good, "verify", `${IMAGE}:v1.3.0`, "refs/heads/main", "release.yml", "acme/facilitator.deploy").status).toBe(0);
+    expect(
+      signature(reg, "verify", `${IMAGE}:v1.3.0`, "refs/heads/main", "release.yml", "acme/facilitator.deploy").status,
+    ).toBe(1);
+    const good = registry({ "v1.3.0": D }, [
+      [D, identity("refs/heads/main", "release.yml", "acme/facilitator.deploy")],
+    ]);
+    expect(
+      signature(good, "verify", `${IMAGE}:v1.3.0`, "refs/heads/main", "release.yml", "acme/facilitator.deploy").status,
+    ).toBe(0);
   });
 
   it("a signing job outside the rule (dispatched at a branch) signs, finds its own signature rejected, and fails", () => {
@@ -183,26 +210,38 @@ describe("one signing rule for staging and production", () => {
     const [, , issuer, re] = readFileSync(join(reg, "calls"), "utf8").trim().split(" ");
     expect(issuer).toBe(ISSUER);
     const rule = new RegExp(re!);
-    expect(["refs/heads/main", "refs/tags/v1.2.3", "refs/tags/v10.0.12"].map((r) => rule.test(identity(r)))).toEqual([true, true, true]);
-    expect(["refs/heads/mainx", "refs/tags/v1.2", "refs/tags/1.2.3", "refs/heads/v1.2.3"].map((r) => rule.test(identity(r)))).toEqual([false, false, false, false]);
+    expect(["refs/heads/main", "refs/tags/v1.2.3", "refs/tags/v10.0.12"].map((r) => rule.test(identity(r)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      ["refs/heads/mainx", "refs/tags/v1.2", "refs/tags/1.2.3", "refs/heads/v1.2.3"].map((r) => rule.test(identity(r))),
+    ).toEqual([false, false, false, false]);
   });
 });
 
 describe("defined once", () => {
   const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+    );
   const github = files(join(ROOT, ".github")).filter((f) => /\.ya?ml$/.test(f));
 
   it("the identity rule and the issuer appear only in the image-signature action, and no workflow runs cosign itself", () => {
-    const mentions = (needle: RegExp) => github.filter((f) => needle.test(readFileSync(f, "utf8"))).map((f) => f.slice(ROOT.length + 1));
+    const mentions = (needle: RegExp) =>
+      github.filter((f) => needle.test(readFileSync(f, "utf8"))).map((f) => f.slice(ROOT.length + 1));
     expect(mentions(/--certificate-identity-regexp/)).toEqual([".github/actions/image-signature/action.yml"]);
     expect(mentions(/token\.actions\.githubusercontent\.com/)).toEqual([".github/actions/image-signature/action.yml"]);
     expect(mentions(/\bcosign (sign|verify)\b/)).toEqual([".github/actions/image-signature/action.yml"]);
   });
 
   it("the staging job signs once and the production job verifies, both through it", () => {
-    const release = parse(readFileSync(join(ROOT, ".github/workflows/release.yml"), "utf8")) as { jobs: Record<string, { steps: Step[] }> };
-    const uses = (job: string) => release.jobs[job]!.steps.filter((s) => s.uses === "./.github/actions/image-signature").map((s) => s.with?.mode);
+    const release = parse(readFileSync(join(ROOT, ".github/workflows/release.yml"), "utf8")) as {
+      jobs: Record<string, { steps: Step[] }>;
+    };
+    const uses = (job: string) =>
+      release.jobs[job]!.steps.filter((s) => s.uses === "./.github/actions/image-signature").map((s) => s.with?.mode);
     expect(uses("staging")).toEqual(["sign-once"]);
     expect(uses("production")).toEqual(["verify"]);
     expect(existsSync(ACTION)).toBe(true);

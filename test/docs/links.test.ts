@@ -9,7 +9,11 @@ import { githubSlug, headingAnchors, isExternal, linksOf } from "../../scripts/d
 import { REPO_ROOT } from "../../scripts/docs/reference";
 
 function gitFiles(...args: string[]): string[] {
-  return execFileSync("git", ["ls-files", "-z", ...args], { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+  return execFileSync("git", ["ls-files", "-z", ...args], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  })
     .split("\0")
     .filter((f) => f !== "" && existsSync(join(REPO_ROOT, f)));
 }
@@ -17,7 +21,14 @@ function gitFiles(...args: string[]): string[] {
 /** Tracked files, and new ones not yet committed (not ignored). */
 const repoFiles = [...new Set([...gitFiles(), ...gitFiles("--others", "--exclude-standard")])].sort();
 const held = new Set(repoFiles);
-const heldDirs = new Set(repoFiles.flatMap((f) => f.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
+const heldDirs = new Set(
+  repoFiles.flatMap((f) =>
+    f
+      .split("/")
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join("/")),
+  ),
+);
 const markdownPages = repoFiles.filter((f) => f.endsWith(".md"));
 const read = (file: string) => readFileSync(join(REPO_ROOT, file), "utf8");
 
@@ -50,26 +61,45 @@ describe("GitHub anchors", () => {
   it("follow github-slugger", () => {
     expect(githubSlug("Facilitator quickstart (no cloud account)")).toBe("facilitator-quickstart-no-cloud-account");
     expect(githubSlug("Readiness: GET /readyz")).toBe("readiness-get-readyz");
-    expect(githubSlug("monitoring (Google Cloud Managed Prometheus + Cloud Monitoring)")).toBe("monitoring-google-cloud-managed-prometheus--cloud-monitoring");
+    expect(githubSlug("monitoring (Google Cloud Managed Prometheus + Cloud Monitoring)")).toBe(
+      "monitoring-google-cloud-managed-prometheus--cloud-monitoring",
+    );
     expect(githubSlug("the facilitator's settings")).toBe("the-facilitators-settings");
     expect(githubSlug("Release → production")).toBe("release--production");
     expect(githubSlug("MIN_PAYMENT_AMOUNT")).toBe("min_payment_amount");
   });
 
   it("number repeated headings, skip code blocks, and read headings as rendered", () => {
-    const page = ["# Roll back", "```", "# not a heading", "```", "## Roll back", "### `GET /status` and [links](x.md)", "#### A &amp; B"].join("\n");
+    const page = [
+      "# Roll back",
+      "```",
+      "# not a heading",
+      "```",
+      "## Roll back",
+      "### `GET /status` and [links](x.md)",
+      "#### A &amp; B",
+    ].join("\n");
     expect([...headingAnchors(page)]).toEqual(["roll-back", "roll-back-1", "get-status-and-links", "a--b"]);
   });
 
   it("find the links a page makes, outside code", () => {
-    const page = ["See [a](docs/a.md#x) and ![b](img.png \"t\").", "`[not](a link)`", "```", "[no](link)", "```", "[ref]: docs/c.md"].join("\n");
+    const page = [
+      'See [a](docs/a.md#x) and ![b](img.png "t").',
+      "`[not](a link)`",
+      "```",
+      "[no](link)",
+      "```",
+      "[ref]: docs/c.md",
+    ].join("\n");
     expect(linksOf(page).map((l) => l.target)).toEqual(["docs/a.md#x", "img.png", "docs/c.md"]);
   });
 });
 
 describe("links in the repository's Markdown", () => {
   it("covers the README, docs/ and the service's README", () => {
-    expect(markdownPages).toEqual(expect.arrayContaining(["README.md", "docs/architecture.md", "demo/a2a/facilitator-amoy/README.md"]));
+    expect(markdownPages).toEqual(
+      expect.arrayContaining(["README.md", "docs/architecture.md", "demo/a2a/facilitator-amoy/README.md"]),
+    );
   });
 
   it.each(markdownPages)("%s: every relative link and anchor resolves", (page) => {
@@ -77,7 +107,11 @@ describe("links in the repository's Markdown", () => {
   });
 
   it("the checker reports a missing file, a missing anchor and a path out of the repository", () => {
-    const page = ["# Here", "[ok](architecture.md) [ok](../README.md) [ok](#here) [ok](../components/)", "[1](no-such-page.md) [2](architecture.md#no-such-heading) [3](#nowhere) [4](../../x.md)"].join("\n");
+    const page = [
+      "# Here",
+      "[ok](architecture.md) [ok](../README.md) [ok](#here) [ok](../components/)",
+      "[1](no-such-page.md) [2](architecture.md#no-such-heading) [3](#nowhere) [4](../../x.md)",
+    ].join("\n");
     const problems = linkProblems("docs/probe.md", page);
     expect(problems, problems.join("\n")).toHaveLength(4);
     expect(problems.join("\n")).toMatch(/no-such-page\.md is not in the repository/);
@@ -89,13 +123,18 @@ describe("links in the repository's Markdown", () => {
 
 // Built from parts, so this file does not match itself.
 const MISSING_DOCUMENTS: { what: string; pattern: RegExp }[] = [
-  { what: "a design document the repository does not hold", pattern: new RegExp(`\\b${["DESIGN", "md"].join("\\.")}\\b`) },
+  {
+    what: "a design document the repository does not hold",
+    pattern: new RegExp(`\\b${["DESIGN", "md"].join("\\.")}\\b`),
+  },
   { what: "a recipes document the repository does not hold", pattern: new RegExp(`\\b${"RECI"}${"PES"}\\b`) },
   { what: "Pulumi notes the repository does not hold", pattern: new RegExp(`\\b${"PULUMI"}-${"NOTES"}\\b`) },
   { what: "a seed directory the repository does not hold", pattern: new RegExp(`(^|[\\s"'\`(])${"se"}ed/`) },
 ];
 // Paths of one machine. /home/nonroot is the image's user home (distroless), not a machine's.
-const MACHINE_PATHS = new RegExp(`(?<![\\w.~$-])/(?:${"wo"}rk/|${"Us"}ers/|${"ho"}me/(?!nonroot\\b)[\\w.-]+)|[A-Z]:\\\\${"Us"}ers\\\\`);
+const MACHINE_PATHS = new RegExp(
+  `(?<![\\w.~$-])/(?:${"wo"}rk/|${"Us"}ers/|${"ho"}me/(?!nonroot\\b)[\\w.-]+)|[A-Z]:\\\\${"Us"}ers\\\\`,
+);
 /**
  * A Markdown file named the way documents are named: by a path (docs/x.md, ../README.md) or by a
  * conventional capitalised name (README.md). Bare lowercase names are a program's own files (a
@@ -127,12 +166,15 @@ describe("references in every file of the repository", () => {
 
   it("name only Markdown files that exist (relative to the repository or to the file)", () => {
     const problems: string[] = [];
-    for (const { file, text } of textFiles.filter(({ file }) => file !== THIS_FILE && !/(^|\/)package-lock\.json$/.test(file))) {
+    for (const { file, text } of textFiles.filter(
+      ({ file }) => file !== THIS_FILE && !/(^|\/)package-lock\.json$/.test(file),
+    )) {
       const withoutUrls = text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s)"'`>]+/gi, (url) => " ".repeat(url.length));
       for (const m of withoutUrls.matchAll(MD_MENTION)) {
         const mention = m[1]!;
         const candidates = [normalize(mention), normalize(join(dirname(file), mention))].map((p) => relative(".", p));
-        if (!candidates.some((p) => held.has(p))) problems.push(`${file}:${lineOf(text, m.index)}: ${mention} is not in the repository`);
+        if (!candidates.some((p) => held.has(p)))
+          problems.push(`${file}:${lineOf(text, m.index)}: ${mention} is not in the repository`);
       }
     }
     expect(problems).toEqual([]);
@@ -141,7 +183,11 @@ describe("references in every file of the repository", () => {
   it("hold no path of one machine", () => {
     const problems = textFiles.flatMap(({ file, text }) => {
       const m = MACHINE_PATHS.exec(text);
-      return m ? [`${file}:${lineOf(text, m.index)}: "${m[0]}" is a path on one machine; refer to a file of the repository instead`] : [];
+      return m
+        ? [
+            `${file}:${lineOf(text, m.index)}: "${m[0]}" is a path on one machine; refer to a file of the repository instead`,
+          ]
+        : [];
     });
     expect(problems).toEqual([]);
   });

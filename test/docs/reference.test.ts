@@ -27,7 +27,15 @@ const FIX = "the page is generated: run `npm run docs` and commit the result";
 
 /** Every variable the program can set, with every optional setting on. */
 function programEnv(): ProgramEnv {
-  const all = { privateKey: "k", signerKeys: "k,k", rpcUrl: "u", apiKeys: "a", usdcAddress: "0x", realSettle: true, minSignerBalanceWei: "1" };
+  const all = {
+    privateKey: "k",
+    signerKeys: "k,k",
+    rpcUrl: "u",
+    apiKeys: "a",
+    usdcAddress: "0x",
+    realSettle: true,
+    minSignerBalanceWei: "1",
+  };
   return { secret: Object.keys(secretEnv(all)), plain: plainEnv(all).map(([name]) => name) };
 }
 
@@ -79,8 +87,14 @@ describe("docs/facilitator-env.md", () => {
 
   it("marks secret exactly what the Pulumi program passes as secrets, and sets only variables the service reads", () => {
     const program = programEnv();
-    expect(vars.filter((v) => v.secret).map((v) => v.name).sort()).toEqual([...program.secret].sort());
-    for (const name of [...program.secret, ...program.plain]) expect(Object.keys(envSchema.shape), name).toContain(name);
+    expect(
+      vars
+        .filter((v) => v.secret)
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual([...program.secret].sort());
+    for (const name of [...program.secret, ...program.plain])
+      expect(Object.keys(envSchema.shape), name).toContain(name);
   });
 
   it("refuses a schema variable without a description, and a description of no variable", () => {
@@ -100,9 +114,19 @@ describe("docs/alerts.md", () => {
     };
     const replicas = Number(defaults["replicas"]);
     const namespace = String(defaults["namespace"]);
-    const rules = alertRules({ namespace, podSelector: { "app.kubernetes.io/name": "x402-facilitator", "app.kubernetes.io/instance": "<stack>" }, replicas }, thresholds);
+    const rules = alertRules(
+      {
+        namespace,
+        podSelector: { "app.kubernetes.io/name": "x402-facilitator", "app.kubernetes.io/instance": "<stack>" },
+        replicas,
+      },
+      thresholds,
+    );
     const shown = `the defaults of Pulumi.yaml (replicas ${replicas}, monitoringErrorRatio ${thresholds.errorRatio}, monitoringSettleFailures ${thresholds.settleFailures}, monitoringMinSignerBalance ${thresholds.minSignerBalancePol})`;
-    await expect(alertsPage(rules, { namespace, stack: "<stack>", thresholds: shown })).toMatchFileSnapshot(join(REPO_ROOT, ALERTS_PAGE), FIX);
+    await expect(alertsPage(rules, { namespace, stack: "<stack>", thresholds: shown })).toMatchFileSnapshot(
+      join(REPO_ROOT, ALERTS_PAGE),
+      FIX,
+    );
   });
 });
 

@@ -32,7 +32,8 @@ describeWithDocker(
       expect(env.get("DOCKER_HOST")).toMatch(/^(unix|tcp):\/\//);
       expect(env.get("DOCKER_BUILDKIT")).toBe("1");
       expect(env.get("LOCAL_REGISTRY")).toBe("127.0.0.1:5000");
-      for (const name of ["NODE_BUILD_IMAGE", "NODE_RUNTIME_IMAGE"]) expect(env.get(name), name).toMatch(/@sha256:[0-9a-f]{64}$/);
+      for (const name of ["NODE_BUILD_IMAGE", "NODE_RUNTIME_IMAGE"])
+        expect(env.get(name), name).toMatch(/@sha256:[0-9a-f]{64}$/);
 
       const engine = spawnSync(env.get("DOCKER")!, ["version", "--format", "{{.Server.Version}}"], {
         encoding: "utf8",
@@ -53,12 +54,16 @@ describeWithDocker(
         expect(() => docker(["image", "inspect", ref])).not.toThrow();
         const local = /^127\.0\.0\.1:5000\/(.+)@(sha256:[0-9a-f]{64})$/.exec(ref);
         if (local) {
-          const tags = await fetch(`http://127.0.0.1:5000/v2/${local[1]}/tags/list`).then((r) => r.json() as Promise<{ tags: string[] }>);
+          const tags = await fetch(`http://127.0.0.1:5000/v2/${local[1]}/tags/list`).then(
+            (r) => r.json() as Promise<{ tags: string[] }>,
+          );
           const digests = await Promise.all(tags.tags.map((tag) => manifestDigest("127.0.0.1:5000", local[1]!, tag)));
           expect(digests).toContain(local[2]);
         }
       }
-      const runtime = JSON.parse(docker(["image", "inspect", "--format", "{{json .Config}}", env.get("NODE_RUNTIME_IMAGE")!])) as { User: string; Entrypoint: string[] };
+      const runtime = JSON.parse(
+        docker(["image", "inspect", "--format", "{{json .Config}}", env.get("NODE_RUNTIME_IMAGE")!]),
+      ) as { User: string; Entrypoint: string[] };
       expect(runtime).toMatchObject({ User: "65532", Entrypoint: ["/nodejs/bin/node"] });
     }, 600_000);
   },

@@ -6,7 +6,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { freePort, requirementsV2, signPaymentV2, startTestChain, usdc, type TestChain } from "../../demo/a2a/facilitator-amoy/test/support/index.js";
+import {
+  freePort,
+  requirementsV2,
+  signPaymentV2,
+  startTestChain,
+  usdc,
+  type TestChain,
+} from "../../demo/a2a/facilitator-amoy/test/support/index.js";
 import { describeWithDocker, docker, dockerCli, machineBuildFlags } from "./support/docker.js";
 
 const ROOT = resolve(__dirname, "../..");
@@ -35,11 +42,15 @@ function buildFlags(): string[] {
 
 /** Bytes of `docker save <image>` that contain `needle` (0 when absent). */
 function occurrencesInSavedImage(image: string, needle: string): number {
-  const r = spawnSync("bash", ["-o", "pipefail", "-c", `"$DOCKER" save "$IMAGE" | grep -a -c -F "$NEEDLE" || [ $? -eq 1 ]`], {
-    encoding: "utf8",
-    env: { ...process.env, DOCKER: dockerCli, IMAGE: image, NEEDLE: needle },
-    maxBuffer: 1024 * 1024,
-  });
+  const r = spawnSync(
+    "bash",
+    ["-o", "pipefail", "-c", `"$DOCKER" save "$IMAGE" | grep -a -c -F "$NEEDLE" || [ $? -eq 1 ]`],
+    {
+      encoding: "utf8",
+      env: { ...process.env, DOCKER: dockerCli, IMAGE: image, NEEDLE: needle },
+      maxBuffer: 1024 * 1024,
+    },
+  );
   if (r.status !== 0) throw new Error(`docker save ${image} | grep: ${r.stderr}`);
   return Number(r.stdout.trim() || "0");
 }
@@ -58,7 +69,10 @@ async function runFacilitator(env: Record<string, string>): Promise<RunningFacil
   containers.push(id);
   const url = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50)) {
-    const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return { id, url, healthyAfterMs: Date.now() - started };
   }
   throw new Error(`no /healthz from the container within 20 s:\n${docker(["logs", id])}`);
@@ -67,7 +81,11 @@ async function runFacilitator(env: Record<string, string>): Promise<RunningFacil
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -78,8 +96,20 @@ describeWithDocker("facilitator image", () => {
     writeCaFile();
     // The guide's command (`docker build -f demo/facilitator-amoy.Dockerfile -t … .` from the
     // repository root) plus this machine's flags and the labels publish.sh passes.
-    const labels = ["--build-arg", "VERSION=v0.0.0-test", "--build-arg", `REVISION=${REVISION}`, "--build-arg", "CREATED=2026-01-02T03:04:05Z", "--build-arg", "SOURCE=https://example.invalid/facilitator-deploy"];
-    docker(["build", "-f", "demo/facilitator-amoy.Dockerfile", "-t", IMAGE, ...buildFlags(), ...labels, "."], { cwd: ROOT, timeoutMs: 900_000 });
+    const labels = [
+      "--build-arg",
+      "VERSION=v0.0.0-test",
+      "--build-arg",
+      `REVISION=${REVISION}`,
+      "--build-arg",
+      "CREATED=2026-01-02T03:04:05Z",
+      "--build-arg",
+      "SOURCE=https://example.invalid/facilitator-deploy",
+    ];
+    docker(["build", "-f", "demo/facilitator-amoy.Dockerfile", "-t", IMAGE, ...buildFlags(), ...labels, "."], {
+      cwd: ROOT,
+      timeoutMs: 900_000,
+    });
     chain = await startTestChain();
   }, 900_000);
 
@@ -112,7 +142,9 @@ describeWithDocker("facilitator image", () => {
   });
 
   it("has no shell", () => {
-    expect(() => docker(["run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", IMAGE, "-c", "true"])).toThrow(/no such file|not found/);
+    expect(() => docker(["run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", IMAGE, "-c", "true"])).toThrow(
+      /no such file|not found/,
+    );
   });
 
   it("holds only the bundles (and libsecp256k1's binding): no .env, no tests, no TypeScript sources, no node_modules, no dev dependencies", () => {
@@ -131,7 +163,13 @@ describeWithDocker("facilitator image", () => {
       "app/dist/prebuilds/linux-x64/secp256k1.glibc.node",
       "app/dist/prebuilds/linux-x64/secp256k1.musl.node",
     ]);
-    expect(files.filter((f) => /(^|\/)(\.env|[^/]*\.env)$|\.(ts|tsx|mts|cts)$|\.test\.|(^|\/)node_modules\/|(^|\/)package(-lock)?\.json$/.test(f))).toEqual([]);
+    expect(
+      files.filter((f) =>
+        /(^|\/)(\.env|[^/]*\.env)$|\.(ts|tsx|mts|cts)$|\.test\.|(^|\/)node_modules\/|(^|\/)package(-lock)?\.json$/.test(
+          f,
+        ),
+      ),
+    ).toEqual([]);
 
     // esbuild marks every bundled module with a `// node_modules/<pkg>/…` comment.
     docker(["cp", `${id}:/app/dist/main.js`, join(scratch, "main.js")]);
@@ -139,13 +177,20 @@ describeWithDocker("facilitator image", () => {
     const bundled = new Set([...bundle.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]));
     expect(bundled.has("fastify")).toBe(true); // the check can see packages
     const devDependencies = Object.keys(
-      (JSON.parse(readFileSync(join(ROOT, "demo/a2a/facilitator-amoy/package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies,
+      (
+        JSON.parse(readFileSync(join(ROOT, "demo/a2a/facilitator-amoy/package.json"), "utf8")) as {
+          devDependencies: Record<string, string>;
+        }
+      ).devDependencies,
     );
     expect(devDependencies.filter((dep) => bundled.has(dep) && dep !== "@types/node")).toEqual([]);
   });
 
   it("leaves nothing of the npm_ca secret in any layer of the build stage or the image", () => {
-    docker(["build", "-f", "demo/facilitator-amoy.Dockerfile", "--target", "build", "-t", BUILD_STAGE, ...buildFlags(), "."], { cwd: ROOT, timeoutMs: 600_000 });
+    docker(
+      ["build", "-f", "demo/facilitator-amoy.Dockerfile", "--target", "build", "-t", BUILD_STAGE, ...buildFlags(), "."],
+      { cwd: ROOT, timeoutMs: 600_000 },
+    );
     expect(occurrencesInSavedImage(BUILD_STAGE, CA_MARKER)).toBe(0);
     expect(occurrencesInSavedImage(IMAGE, CA_MARKER)).toBe(0);
     expect(docker(["history", "--no-trunc", BUILD_STAGE])).not.toContain(CA_MARKER);
@@ -153,9 +198,17 @@ describeWithDocker("facilitator image", () => {
 
   it("starts with a read-only root filesystem, serves /healthz as uid 65532, and reports healthy", async () => {
     const container = await runFacilitator(chain.facilitatorEnv({ REAL_SETTLE: "false" }));
-    console.info(`[image] docker run -> /healthz 200 after ${container.healthyAfterMs} ms (the budget is measured by npm run bench:image)`);
-    expect(docker(["exec", container.id, "/nodejs/bin/node", "-p", "process.getuid() + ':' + process.getgid()"])).toBe("65532:65532");
-    const write = spawnSync(dockerCli, ["exec", container.id, "/nodejs/bin/node", "-e", "require('fs').writeFileSync('/tmp/x', 'x')"], { encoding: "utf8" });
+    console.info(
+      `[image] docker run -> /healthz 200 after ${container.healthyAfterMs} ms (the budget is measured by npm run bench:image)`,
+    );
+    expect(docker(["exec", container.id, "/nodejs/bin/node", "-p", "process.getuid() + ':' + process.getgid()"])).toBe(
+      "65532:65532",
+    );
+    const write = spawnSync(
+      dockerCli,
+      ["exec", container.id, "/nodejs/bin/node", "-e", "require('fs').writeFileSync('/tmp/x', 'x')"],
+      { encoding: "utf8" },
+    );
     expect(write.stderr).toMatch(/EROFS|read-only/);
     for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(250)) {
       if (docker(["inspect", "--format", "{{.State.Health.Status}}", container.id]) === "healthy") break;
@@ -168,14 +221,21 @@ describeWithDocker("facilitator image", () => {
   it("shuts down cleanly on SIGTERM (node as PID 1)", async () => {
     const container = await runFacilitator(chain.facilitatorEnv({ REAL_SETTLE: "false" }));
     docker(["stop", "--time", "15", container.id]);
-    const state = JSON.parse(docker(["inspect", "--format", "{{json .State}}", container.id])) as { ExitCode: number; OOMKilled: boolean };
+    const state = JSON.parse(docker(["inspect", "--format", "{{json .State}}", container.id])) as {
+      ExitCode: number;
+      OOMKilled: boolean;
+    };
     expect(state.ExitCode).toBe(0); // 137 would mean it ignored SIGTERM and was killed
     expect(docker(["logs", container.id])).toMatch(/shutting down/);
   });
 
   it("settles a payment end to end with REAL_SETTLE=true against anvil on the host network", async () => {
     const container = await runFacilitator(chain.facilitatorEnv({ REAL_SETTLE: "true" }));
-    const requirements = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1.25) });
+    const requirements = requirementsV2({
+      asset: chain.token.address,
+      payTo: chain.seller.account.address,
+      amount: usdc(1.25),
+    });
     const payment = await signPaymentV2(chain.buyer.account, requirements);
     const body = { x402Version: payment.x402Version, paymentPayload: payment, paymentRequirements: requirements };
     const sellerBefore = await chain.token.balanceOf(chain.seller.account.address);

@@ -10,7 +10,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { facilitatorBody, freePort, requirementsV2, signPaymentV2, startTestChain, usdc, type TestChain } from "../../demo/a2a/facilitator-amoy/test/support/index.js";
+import {
+  facilitatorBody,
+  freePort,
+  requirementsV2,
+  signPaymentV2,
+  startTestChain,
+  usdc,
+  type TestChain,
+} from "../../demo/a2a/facilitator-amoy/test/support/index.js";
 import { describeWithDocker, docker, dockerCli, localRegistry } from "../image/support/docker.js";
 import { buildAndPushFacilitatorImage } from "../image/support/registry.js";
 import { declaredContainer, runLocalStack, type DeclaredContainer } from "./support/stack";
@@ -22,18 +30,38 @@ function createFlags(c: DeclaredContainer, port: number): string[] {
   return [
     ...c.envs.map((e) => (e.startsWith("PORT=") ? `PORT=${port}` : e)).flatMap((e) => ["-e", e]),
     ...c.volumes.flatMap((v) => ["-v", v.containerPath]),
-    "--user", c.user,
+    "--user",
+    c.user,
     ...(c.readOnly ? ["--read-only"] : []),
     ...Object.entries(c.tmpfs).flatMap(([path, opts]) => ["--tmpfs", `${path}:${opts}`]),
     ...c.capabilities.drops.flatMap((cap) => ["--cap-drop", cap]),
     ...c.securityOpts.flatMap((opt) => ["--security-opt", opt]),
-    "--memory", `${c.memory}m`, "--memory-swap", `${c.memorySwap}m`, "--cpus", c.cpus,
-    "--restart", c.restart,
-    "--health-interval", "1s", "--health-timeout", c.healthcheck.timeout, "--health-start-period", c.healthcheck.startPeriod, "--health-retries", String(c.healthcheck.retries),
-    "--log-driver", c.logDriver, ...Object.entries(c.logOpts).flatMap(([k, v]) => ["--log-opt", `${k}=${v}`]),
-    "--stop-signal", c.stopSignal, "--stop-timeout", String(c.stopTimeout),
+    "--memory",
+    `${c.memory}m`,
+    "--memory-swap",
+    `${c.memorySwap}m`,
+    "--cpus",
+    c.cpus,
+    "--restart",
+    c.restart,
+    "--health-interval",
+    "1s",
+    "--health-timeout",
+    c.healthcheck.timeout,
+    "--health-start-period",
+    c.healthcheck.startPeriod,
+    "--health-retries",
+    String(c.healthcheck.retries),
+    "--log-driver",
+    c.logDriver,
+    ...Object.entries(c.logOpts).flatMap(([k, v]) => ["--log-opt", `${k}=${v}`]),
+    "--stop-signal",
+    c.stopSignal,
+    "--stop-timeout",
+    String(c.stopTimeout),
     ...c.labels.flatMap((l) => ["--label", `${l.label}=${l.value}`]),
-    "--network", "host",
+    "--network",
+    "host",
   ];
 }
 
@@ -63,11 +91,26 @@ describeWithDocker("the local stack's container on a real engine", () => {
     docker(["pull", imageRef]);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    id = docker(["create", "--name", `facilitator-local-test-${runId}`, ...createFlags(declared, port), imageRef, ...declared.command]);
+    id = docker([
+      "create",
+      "--name",
+      `facilitator-local-test-${runId}`,
+      ...createFlags(declared, port),
+      imageRef,
+      ...declared.command,
+    ]);
     // The provider's upload: a tar entry with the declared owner, group and mode, copied before start.
     for (const upload of declared.uploads) {
       writeFileSync(join(scratch, basename(upload.file)), upload.content);
-      const tar = spawnSync("tar", ["-c", `--owner=${upload.owner}`, `--group=${upload.group}`, `--mode=${upload.permissions}`, "-C", scratch, basename(upload.file)]);
+      const tar = spawnSync("tar", [
+        "-c",
+        `--owner=${upload.owner}`,
+        `--group=${upload.group}`,
+        `--mode=${upload.permissions}`,
+        "-C",
+        scratch,
+        basename(upload.file),
+      ]);
       const cp = spawnSync(dockerCli, ["cp", "-", `${id}:${dirname(upload.file)}`], { input: tar.stdout });
       if (cp.status !== 0) throw new Error(`docker cp: ${cp.stderr}`);
     }
@@ -78,13 +121,18 @@ describeWithDocker("the local stack's container on a real engine", () => {
     if (id) spawnSync(dockerCli, ["rm", "-f", "-v", id]);
     spawnSync(dockerCli, ["rmi", "-f", imageRef ?? ""]);
     // The registry outlives test runs: drop this run's manifest (docker-up.sh enables deletes).
-    if (imageRef) await fetch(`http://${localRegistry}/v2/${repository}/manifests/${imageRef.split("@")[1]}`, { method: "DELETE" }).catch(() => undefined);
+    if (imageRef)
+      await fetch(`http://${localRegistry}/v2/${repository}/manifests/${imageRef.split("@")[1]}`, {
+        method: "DELETE",
+      }).catch(() => undefined);
     await chain?.stop();
     rmSync(scratch, { recursive: true, force: true });
   });
 
   it("turns healthy with the image's own exec health check, which is the one the stack declares", async () => {
-    expect(JSON.parse(docker(["image", "inspect", "--format", "{{json .Config.Healthcheck.Test}}", imageRef]))).toEqual(declared.healthcheck.tests);
+    expect(JSON.parse(docker(["image", "inspect", "--format", "{{json .Config.Healthcheck.Test}}", imageRef]))).toEqual(
+      declared.healthcheck.tests,
+    );
     let health = "";
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(250)) {
       health = docker(["inspect", "--format", "{{.State.Health.Status}}", id]);
@@ -98,29 +146,71 @@ describeWithDocker("the local stack's container on a real engine", () => {
     const key = chain.facilitator.privateKey.slice(2);
     expect(docker(["inspect", id])).not.toContain(key);
     expect(docker(["exec", id, "/nodejs/bin/node", "-p", "JSON.stringify(process.env)"])).not.toContain(key);
-    expect(docker(["exec", id, "/nodejs/bin/node", "-p", "require('fs').readFileSync('/proc/1/environ', 'utf8')"])).not.toContain(key);
+    expect(
+      docker(["exec", id, "/nodejs/bin/node", "-p", "require('fs').readFileSync('/proc/1/environ', 'utf8')"]),
+    ).not.toContain(key);
     // Readable by the app's group, writable by nobody in the container.
-    expect(docker(["exec", id, "/nodejs/bin/node", "-p", "const s = require('fs').statSync('/run/facilitator/secrets.env'); [s.uid, s.gid, (s.mode & 0o777).toString(8)].join(' ')"])).toBe("0 65532 440");
-    const write = spawnSync(dockerCli, ["exec", id, "/nodejs/bin/node", "-e", "require('fs').writeFileSync('/run/facilitator/secrets.env', 'x')"], { encoding: "utf8" });
+    expect(
+      docker([
+        "exec",
+        id,
+        "/nodejs/bin/node",
+        "-p",
+        "const s = require('fs').statSync('/run/facilitator/secrets.env'); [s.uid, s.gid, (s.mode & 0o777).toString(8)].join(' ')",
+      ]),
+    ).toBe("0 65532 440");
+    const write = spawnSync(
+      dockerCli,
+      ["exec", id, "/nodejs/bin/node", "-e", "require('fs').writeFileSync('/run/facilitator/secrets.env', 'x')"],
+      { encoding: "utf8" },
+    );
     expect(write.stderr).toMatch(/EACCES/);
   });
 
   it("runs as 65532 on a read-only root filesystem with a writable tmpfs /tmp", () => {
-    expect(docker(["exec", id, "/nodejs/bin/node", "-p", "process.getuid() + ':' + process.getgid()"])).toBe("65532:65532");
-    expect(spawnSync(dockerCli, ["exec", id, "/nodejs/bin/node", "-e", "require('fs').writeFileSync('/app/x', 'x')"], { encoding: "utf8" }).stderr).toMatch(/EROFS|read-only/);
+    expect(docker(["exec", id, "/nodejs/bin/node", "-p", "process.getuid() + ':' + process.getgid()"])).toBe(
+      "65532:65532",
+    );
+    expect(
+      spawnSync(dockerCli, ["exec", id, "/nodejs/bin/node", "-e", "require('fs').writeFileSync('/app/x', 'x')"], {
+        encoding: "utf8",
+      }).stderr,
+    ).toMatch(/EROFS|read-only/);
     docker(["exec", id, "/nodejs/bin/node", "-e", "require('fs').writeFileSync('/tmp/x', 'x')"]);
-    const host = JSON.parse(docker(["inspect", "--format", "{{json .HostConfig}}", id])) as { CapDrop: string[]; SecurityOpt: string[]; RestartPolicy: { Name: string }; LogConfig: { Config: Record<string, string> } };
-    expect(host).toMatchObject({ CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges:true"], RestartPolicy: { Name: "unless-stopped" }, LogConfig: { Config: { "max-file": "3", "max-size": "10m" } } });
+    const host = JSON.parse(docker(["inspect", "--format", "{{json .HostConfig}}", id])) as {
+      CapDrop: string[];
+      SecurityOpt: string[];
+      RestartPolicy: { Name: string };
+      LogConfig: { Config: Record<string, string> };
+    };
+    expect(host).toMatchObject({
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges:true"],
+      RestartPolicy: { Name: "unless-stopped" },
+      LogConfig: { Config: { "max-file": "3", "max-size": "10m" } },
+    });
   });
 
   it("verifies a payment and simulates its settlement (REAL_SETTLE=false, as committed)", async () => {
-    const requirements = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1) });
+    const requirements = requirementsV2({
+      asset: chain.token.address,
+      payTo: chain.seller.account.address,
+      amount: usdc(1),
+    });
     const payment = await signPaymentV2(chain.buyer.account, requirements);
     const body = JSON.stringify(facilitatorBody(payment, requirements));
-    const verified = await fetch(`${url}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const verified = await fetch(`${url}/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     expect(await verified.json()).toMatchObject({ isValid: true, payer: chain.buyer.account.address });
     const sellerBefore = await chain.token.balanceOf(chain.seller.account.address);
-    const settled = await fetch(`${url}/settle`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const settled = await fetch(`${url}/settle`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     expect(settled.status).toBe(200);
     expect(await chain.token.balanceOf(chain.seller.account.address)).toBe(sellerBefore); // nothing broadcast
   });

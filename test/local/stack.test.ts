@@ -14,12 +14,18 @@ import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_POOL, FAKE_RPC_URL, fakeDigest } from ".
 import { tempRepo, type TempRepo } from "../support/gitRepo";
 import { REPO_ROOT, releasedImages, runStack, stackConfig } from "../support/stack";
 import { deadRegistryAddress, startFakeRegistry, type FakeRegistry } from "./support/registry";
-import { declaredContainer, headShortSha, localDigest, localImageName, runLocalStack, type LocalStackRun } from "./support/stack";
+import {
+  declaredContainer,
+  headShortSha,
+  localDigest,
+  localImageName,
+  runLocalStack,
+  type LocalStackRun,
+} from "./support/stack";
 
 const CONTAINER = "docker:index/container:Container";
 const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 const BUILD = "docker-build:index:Image";
-
 
 /** A throwaway checkout holding the build context paths and this repository's .dockerignore. */
 function contextRepo(): TempRepo {
@@ -46,13 +52,15 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
 
   it("needs no cloud account: only docker resources, no GCP, GitHub, Kubernetes or monitoring", () => {
     const types = [...new Set(run.resources.map((r) => r.type))].sort();
-    expect(types).toEqual([
-      "facilitator:index:DockerDeployment",
-      "facilitator:index:LocalFacilitatorImage",
-      REMOTE_IMAGE,
-      CONTAINER,
-      "pulumi:providers:docker",
-    ].sort());
+    expect(types).toEqual(
+      [
+        "facilitator:index:DockerDeployment",
+        "facilitator:index:LocalFacilitatorImage",
+        REMOTE_IMAGE,
+        CONTAINER,
+        "pulumi:providers:docker",
+      ].sort(),
+    );
     expect(run.invokes).toEqual([]);
   });
 
@@ -62,7 +70,10 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
     const container = run.one(CONTAINER);
     // The container takes the RemoteImage's image ID (the config digest docker runs), and depends on the pull.
     expect(container.options.dependsOn).toContain(run.one(REMOTE_IMAGE).urn);
-    expect(run.one(REMOTE_IMAGE).state).toMatchObject({ repoDigest: ref, imageId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(run.one(REMOTE_IMAGE).state).toMatchObject({
+      repoDigest: ref,
+      imageId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
     expect(declaredContainer(run).image).toBe(run.one(REMOTE_IMAGE).state["imageId"]);
     expect(declaredContainer(run).labels).toContainEqual({ label: "org.opencontainers.image.ref.name", value: ref });
     expect(run.ofType(BUILD)).toEqual([]); // already in the registry: nothing is built
@@ -79,7 +90,13 @@ describe("Pulumi.local.yaml as committed (its HEAD already in the local registry
     expect(JSON.stringify(container.envs)).not.toMatch(/PRIVATE_KEY|RPC_URL|fake-rpc-token/);
     expect(container.command).toEqual([`--env-file=${SECRET_ENV_FILE}`, "/app/dist/main.js"]);
     expect(container.uploads).toEqual([
-      { file: SECRET_ENV_FILE, content: `AMOY_RPC_URL="${FAKE_RPC_URL}"\nFACILITATOR_PRIVATE_KEY="${ANVIL_DEV_KEY_0}"\n`, owner: "0", group: "65532", permissions: "0440" },
+      {
+        file: SECRET_ENV_FILE,
+        content: `AMOY_RPC_URL="${FAKE_RPC_URL}"\nFACILITATOR_PRIVATE_KEY="${ANVIL_DEV_KEY_0}"\n`,
+        owner: "0",
+        group: "65532",
+        permissions: "0440",
+      },
     ]);
     expect(container.volumes).toEqual([{ containerPath: "/run/facilitator" }]);
     // The engine receives the upload as a secret: encrypted in state, masked in previews.
@@ -179,7 +196,11 @@ describe("the local tag policy", () => {
     expect(build.options.retainOnDelete).toBe(true);
     const digest = build.state["digest"] as string;
     expect(run.one(REMOTE_IMAGE).inputs["name"]).toBe(`${repository}@${digest}`);
-    expect(run.outputs).toMatchObject({ imageTag: `sha-${short}`, imageDigest: digest, imageRef: `${repository}@${digest}` });
+    expect(run.outputs).toMatchObject({
+      imageTag: `sha-${short}`,
+      imageDigest: digest,
+      imageRef: `${repository}@${digest}`,
+    });
   });
 
   it("an edited stack file does not block the build (only the build context must be committed)", async () => {
@@ -203,7 +224,10 @@ describe("the local tag policy", () => {
     const older = `sha-${headShortSha(repo.dir)}`;
     repo.commit("next");
     const current = `sha-${headShortSha(repo.dir)}`;
-    const registry = await startFakeRegistry({ [`${localImageName()}:${older}`]: localDigest(older), [`${localImageName()}:${current}`]: localDigest(current) });
+    const registry = await startFakeRegistry({
+      [`${localImageName()}:${older}`]: localDigest(older),
+      [`${localImageName()}:${current}`]: localDigest(current),
+    });
     try {
       const now = await runLocalStack({ cwd: repo.dir, registry });
       const rolledBack = await runLocalStack({ cwd: repo.dir, registry, config: { imageTag: older } });
@@ -239,25 +263,35 @@ describe("the local tag policy", () => {
   it("a registry that does not answer fails with the command that starts one", async () => {
     const address = await deadRegistryAddress();
     await expect(runStack({ stack: "local", config: { localRegistry: address } })).rejects.toThrow(
-      new RegExp(`local registry ${address.replace(/\./g, "\\.")} does not answer .*docker run -d --name registry --restart unless-stopped -p ${address.replace(/\./g, "\\.")}:5000 registry:2`),
+      new RegExp(
+        `local registry ${address.replace(/\./g, "\\.")} does not answer .*docker run -d --name registry --restart unless-stopped -p ${address.replace(/\./g, "\\.")}:5000 registry:2`,
+      ),
     );
   });
 });
 
 describe("docker target settings", () => {
-
   it("a VPS over ssh: the provider gets the host; host networking drops the port mapping", async () => {
     // Artifact Registry path: the tag is resolved there, the engine pulls with the deployer's token.
     const repository = "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy";
     const run = await runStack({
       stack: "local",
-      config: { localRegistry: "", registryProject: "x402-facilitator-staging", imageTag: "v1.2.3", build: "false", dockerHost: "ssh://deploy@vps.example.com", dockerNetwork: "host" },
+      config: {
+        localRegistry: "",
+        registryProject: "x402-facilitator-staging",
+        imageTag: "v1.2.3",
+        build: "false",
+        dockerHost: "ssh://deploy@vps.example.com",
+        dockerNetwork: "host",
+      },
       registry: releasedImages(["v1.2.3"], repository),
     });
     const provider = run.one("pulumi:providers:docker");
     expect(provider.inputs["host"]).toBe("ssh://deploy@vps.example.com");
     // Provider config reaches the engine as JSON text; the token is a secret.
-    expect(JSON.parse(provider.inputs["registryAuth"] as string)).toEqual([{ address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: "fake-access-token" }]);
+    expect(JSON.parse(provider.inputs["registryAuth"] as string)).toEqual([
+      { address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: "fake-access-token" },
+    ]);
     expect(provider.secretPaths).toEqual(["registryAuth"]);
     expect(run.one(REMOTE_IMAGE).inputs["name"]).toBe(`${repository}@${fakeDigest(`${repository}:v1.2.3`)}`);
     expect(declaredContainer(run)).toMatchObject({ networkMode: "host" });
@@ -292,7 +326,15 @@ describe("docker target settings", () => {
 
   it("bad docker settings name the key and the fix", async () => {
     await expect(
-      runStack({ stack: "local", config: { dockerHost: "vps.example.com", dockerNetwork: "overlay", dockerLogMaxSize: "10 MB", monitoringEnabled: "true" } }),
+      runStack({
+        stack: "local",
+        config: {
+          dockerHost: "vps.example.com",
+          dockerNetwork: "overlay",
+          dockerLogMaxSize: "10 MB",
+          monitoringEnabled: "true",
+        },
+      }),
     ).rejects.toThrow(
       new RegExp(
         [
@@ -302,13 +344,21 @@ describe("docker target settings", () => {
         ].join("[\\s\\S]*"),
       ),
     );
-    await expect(runStack({ stack: "local", config: { monitoringEnabled: "true", monitoringNotificationChannels: '["projects/x402-facilitator-prod/notificationChannels/1"]' } })).rejects.toThrow(
-      /facilitator:monitoringEnabled: expected false when facilitator:target is "docker"/,
-    );
+    await expect(
+      runStack({
+        stack: "local",
+        config: {
+          monitoringEnabled: "true",
+          monitoringNotificationChannels: '["projects/x402-facilitator-prod/notificationChannels/1"]',
+        },
+      }),
+    ).rejects.toThrow(/facilitator:monitoringEnabled: expected false when facilitator:target is "docker"/);
     await expect(runStack({ stack: "staging", config: { localRegistry: "127.0.0.1:5000" } })).rejects.toThrow(
       /facilitator:localRegistry: expected empty unless facilitator:target is "docker"/,
     );
-    await expect(runStack({ stack: "local", config: { dockerHost: "ssh://deploy@vps" } })).rejects.toThrow(/facilitator:localRegistry: expected empty when facilitator:dockerHost is set/);
+    await expect(runStack({ stack: "local", config: { dockerHost: "ssh://deploy@vps" } })).rejects.toThrow(
+      /facilitator:localRegistry: expected empty when facilitator:dockerHost is set/,
+    );
     await expect(runStack({ stack: "local", config: { imageTag: "latest" } })).rejects.toThrow(
       /facilitator:imageTag: expected a release tag like v1\.2\.3, a commit tag like sha-1a2b3c4, or HEAD \(local tag policy\); got "latest"/,
     );

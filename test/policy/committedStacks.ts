@@ -18,7 +18,10 @@ export function configOf(stack: string, key: string): string {
   return stackConfig({ stack }).values[`facilitator:${key}`] ?? "";
 }
 
-export function runCommittedStack(stack: string, config: Readonly<Record<string, string | undefined>> = {}): Promise<StackRun> {
+export function runCommittedStack(
+  stack: string,
+  config: Readonly<Record<string, string | undefined>> = {},
+): Promise<StackRun> {
   // The local stack resolves HEAD in a local registry: its own runner fakes that registry.
   if (stack === LOCAL_STACK) return runLocalStack({ config });
   const at = (key: string) => configOf(stack, key);

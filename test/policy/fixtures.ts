@@ -8,7 +8,12 @@ import type { Container, PodSpec } from "../../policy/workloads";
 export const DIGEST = "sha256:5f1c0ad0c3bd4a8f4b8e4e0e7c1c2f6f1e2d3c4b5a69788796a5b4c3d2e1f0a9";
 export const IMAGE_BY_DIGEST = `europe-west1-docker.pkg.dev/facilitator-staging/facilitator/facilitator@${DIGEST}`;
 
-export function resource(type: string, name: string, props: Record<string, unknown>, stack = "staging"): ResourceUnderTest {
+export function resource(
+  type: string,
+  name: string,
+  props: Record<string, unknown>,
+  stack = "staging",
+): ResourceUnderTest {
   return { type, name, props, urn: urnOf(stack, type, name) };
 }
 
@@ -21,7 +26,10 @@ export function hardenedContainer(): Container {
       { name: "PORT", value: "5401" },
       { name: "AMOY_USDC_ADDRESS", value: "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582" },
       { name: "REAL_SETTLE", value: "false" },
-      { name: "FACILITATOR_PRIVATE_KEY", valueFrom: { secretKeyRef: { name: "facilitator-env-1a2b3c", key: "FACILITATOR_PRIVATE_KEY" } } },
+      {
+        name: "FACILITATOR_PRIVATE_KEY",
+        valueFrom: { secretKeyRef: { name: "facilitator-env-1a2b3c", key: "FACILITATOR_PRIVATE_KEY" } },
+      },
       { name: "AMOY_RPC_URL", valueFrom: { secretKeyRef: { name: "facilitator-env-1a2b3c", key: "AMOY_RPC_URL" } } },
     ],
     securityContext: {
@@ -36,7 +44,12 @@ export function hardenedContainer(): Container {
 export function hardenedPodSpec(): PodSpec {
   return {
     automountServiceAccountToken: false,
-    securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
     containers: [hardenedContainer()],
     volumes: [{ name: "tmp", emptyDir: {} }],
   };
@@ -45,7 +58,10 @@ export function hardenedPodSpec(): PodSpec {
 const labels = { "app.kubernetes.io/name": "facilitator" };
 
 /** A compliant Deployment; `edit` breaks what a test is about. */
-export function deployment(edit: (pod: PodSpec) => void = () => {}, options: { replicas?: number; stack?: string; namespace?: string } = {}): ResourceUnderTest {
+export function deployment(
+  edit: (pod: PodSpec) => void = () => {},
+  options: { replicas?: number; stack?: string; namespace?: string } = {},
+): ResourceUnderTest {
   const pod = hardenedPodSpec();
   edit(pod);
   return resource(
@@ -55,17 +71,29 @@ export function deployment(edit: (pod: PodSpec) => void = () => {}, options: { r
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: { namespace: options.namespace ?? "facilitator" },
-      spec: { replicas: options.replicas ?? 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: pod } },
+      spec: {
+        replicas: options.replicas ?? 2,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: pod },
+      },
     },
     options.stack,
   );
 }
 
-export function pdb(spec: Record<string, unknown> = { minAvailable: 1 }, options: { stack?: string; namespace?: string } = {}): ResourceUnderTest {
+export function pdb(
+  spec: Record<string, unknown> = { minAvailable: 1 },
+  options: { stack?: string; namespace?: string } = {},
+): ResourceUnderTest {
   return resource(
     "kubernetes:policy/v1:PodDisruptionBudget",
     "facilitator",
-    { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { namespace: options.namespace ?? "facilitator" }, spec: { selector: { matchLabels: labels }, ...spec } },
+    {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { namespace: options.namespace ?? "facilitator" },
+      spec: { selector: { matchLabels: labels }, ...spec },
+    },
     options.stack,
   );
 }

@@ -21,17 +21,25 @@ describe("wif-attribute-condition", () => {
   it("rejects a provider without an attribute condition", async () => {
     for (const attributeCondition of [undefined, "  "]) {
       const violations = await runPolicies([wifAttributeCondition], [provider({ attributeCondition })]);
-      expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/"github-oidc" has no attributeCondition/)]);
+      expect(violations.map((v) => v.message)).toEqual([
+        expect.stringMatching(/"github-oidc" has no attributeCondition/),
+      ]);
     }
   });
 
   it("rejects a GitHub provider that only checks the owner", async () => {
-    const violations = await runPolicies([wifAttributeCondition], [provider({ attributeCondition: "assertion.repository_owner == 'acme'" })]);
+    const violations = await runPolicies(
+      [wifAttributeCondition],
+      [provider({ attributeCondition: "assertion.repository_owner == 'acme'" })],
+    );
     expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/does not bind the repository id/)]);
   });
 
   it("accepts any non-empty condition for other issuers", async () => {
-    const other = provider({ oidc: { issuerUri: "https://gitlab.com" }, attributeCondition: "assertion.project_path == 'acme/app'" });
+    const other = provider({
+      oidc: { issuerUri: "https://gitlab.com" },
+      attributeCondition: "assertion.project_path == 'acme/app'",
+    });
     expect(await runPolicies([wifAttributeCondition], [other])).toEqual([]);
   });
 });

@@ -22,12 +22,17 @@ describe("images-by-digest", () => {
       [imagesByDigest],
       [deployment((pod) => (pod.initContainers = [{ name: "init", image: `${REPO}:latest@${DIGEST}` }]))],
     );
-    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/initContainer "init" uses the "latest" tag/)]);
+    expect(violations.map((v) => v.message)).toEqual([
+      expect.stringMatching(/initContainer "init" uses the "latest" tag/),
+    ]);
   });
 
   it("covers pods of CronJobs", async () => {
     const cronJob = resource("kubernetes:batch/v1:CronJob", "sweeper", {
-      spec: { schedule: "*/5 * * * *", jobTemplate: { spec: { template: { spec: { containers: [{ name: "sweep", image: "busybox" }] } } } } },
+      spec: {
+        schedule: "*/5 * * * *",
+        jobTemplate: { spec: { template: { spec: { containers: [{ name: "sweep", image: "busybox" }] } } } },
+      },
     });
     expect(await runPolicies([imagesByDigest], [cronJob])).toHaveLength(1);
   });
@@ -41,7 +46,8 @@ describe("images-by-digest", () => {
   });
 
   it("passes a docker RemoteImage pulled by digest and rejects one pulled by tag", async () => {
-    const remote = (name: string) => resource("docker:index/remoteImage:RemoteImage", "facilitator", { name, keepLocally: true });
+    const remote = (name: string) =>
+      resource("docker:index/remoteImage:RemoteImage", "facilitator", { name, keepLocally: true });
     expect(await runPolicies([imagesByDigest], [remote(IMAGE_BY_DIGEST)])).toEqual([]);
     const byTag = await runPolicies([imagesByDigest], [remote(`${REPO}:latest`)]);
     expect(byTag.map((v) => v.message)).toEqual([
@@ -58,7 +64,9 @@ describe("images-by-digest", () => {
   });
 
   it("ignores resources that run no images", async () => {
-    expect(await runPolicies([imagesByDigest], [resource("kubernetes:core/v1:Service", "facilitator", { spec: {} })])).toEqual([]);
+    expect(
+      await runPolicies([imagesByDigest], [resource("kubernetes:core/v1:Service", "facilitator", { spec: {} })]),
+    ).toEqual([]);
   });
 });
 

@@ -47,7 +47,9 @@ describe("policy pack", () => {
   it("pack.ts serves exactly the exported policies (server start intercepted)", async () => {
     // The PolicyPack constructor reads ./package.json from the working directory and starts the
     // gRPC server; both are redirected so the real entry point can be loaded in a test.
-    const server = createRequire(join(policyDir, "package.json"))("@pulumi/policy/server") as { serve: (...args: unknown[]) => void };
+    const server = createRequire(join(policyDir, "package.json"))("@pulumi/policy/server") as {
+      serve: (...args: unknown[]) => void;
+    };
     const serve = vi.spyOn(server, "serve").mockImplementation(() => {});
     vi.spyOn(process, "cwd").mockReturnValue(policyDir);
     await import("../../policy/pack.js");

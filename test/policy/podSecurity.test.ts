@@ -14,17 +14,61 @@ describe("pod-hardening", () => {
   });
 
   it.each<[string, (pod: PodSpec) => void, RegExp]>([
-    ["runAsNonRoot off", (pod) => (pod.securityContext = { ...pod.securityContext, runAsNonRoot: false }), /may run as root/],
-    ["another uid", (pod) => (pod.securityContext = { ...pod.securityContext, runAsUser: 1000 }), /runs as uid 1000 .*runAsUser: 65532/],
+    [
+      "runAsNonRoot off",
+      (pod) => (pod.securityContext = { ...pod.securityContext, runAsNonRoot: false }),
+      /may run as root/,
+    ],
+    [
+      "another uid",
+      (pod) => (pod.securityContext = { ...pod.securityContext, runAsUser: 1000 }),
+      /runs as uid 1000 .*runAsUser: 65532/,
+    ],
     ["gid 0", (pod) => (pod.securityContext = { ...pod.securityContext, runAsGroup: 0 }), /runs with gid 0/],
-    ["a writable root filesystem", (pod) => (main(pod).securityContext = { ...main(pod).securityContext, readOnlyRootFilesystem: false }), /writable root filesystem/],
-    ["privilege escalation", (pod) => delete main(pod).securityContext?.allowPrivilegeEscalation, /allows privilege escalation/],
-    ["kept capabilities", (pod) => (main(pod).securityContext = { ...main(pod).securityContext, capabilities: { drop: ["NET_RAW"] } }), /keeps Linux capabilities/],
-    ["added capabilities", (pod) => (main(pod).securityContext = { ...main(pod).securityContext, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } }), /adds capabilities NET_ADMIN/],
-    ["a privileged container", (pod) => (main(pod).securityContext = { ...main(pod).securityContext, privileged: true }), /is privileged/],
-    ["no seccomp profile", (pod) => delete pod.securityContext?.seccompProfile, /seccomp profile unset .*RuntimeDefault/],
-    ["an Unconfined seccomp profile", (pod) => (main(pod).securityContext = { ...main(pod).securityContext, seccompProfile: { type: "Unconfined" } }), /seccomp profile Unconfined/],
-    ["a mounted service-account token", (pod) => delete pod.automountServiceAccountToken, /automountServiceAccountToken: false/],
+    [
+      "a writable root filesystem",
+      (pod) => (main(pod).securityContext = { ...main(pod).securityContext, readOnlyRootFilesystem: false }),
+      /writable root filesystem/,
+    ],
+    [
+      "privilege escalation",
+      (pod) => delete main(pod).securityContext?.allowPrivilegeEscalation,
+      /allows privilege escalation/,
+    ],
+    [
+      "kept capabilities",
+      (pod) => (main(pod).securityContext = { ...main(pod).securityContext, capabilities: { drop: ["NET_RAW"] } }),
+      /keeps Linux capabilities/,
+    ],
+    [
+      "added capabilities",
+      (pod) =>
+        (main(pod).securityContext = {
+          ...main(pod).securityContext,
+          capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] },
+        }),
+      /adds capabilities NET_ADMIN/,
+    ],
+    [
+      "a privileged container",
+      (pod) => (main(pod).securityContext = { ...main(pod).securityContext, privileged: true }),
+      /is privileged/,
+    ],
+    [
+      "no seccomp profile",
+      (pod) => delete pod.securityContext?.seccompProfile,
+      /seccomp profile unset .*RuntimeDefault/,
+    ],
+    [
+      "an Unconfined seccomp profile",
+      (pod) => (main(pod).securityContext = { ...main(pod).securityContext, seccompProfile: { type: "Unconfined" } }),
+      /seccomp profile Unconfined/,
+    ],
+    [
+      "a mounted service-account token",
+      (pod) => delete pod.automountServiceAccountToken,
+      /automountServiceAccountToken: false/,
+    ],
     ["the host network", (pod) => (pod.hostNetwork = true), /hostNetwork/],
   ])("rejects %s with exactly one violation", async (_what, edit, message) => {
     const problems = await podProblems(edit);
@@ -32,14 +76,16 @@ describe("pod-hardening", () => {
   });
 
   it("rejects a root pod for both its uid and runAsNonRoot", async () => {
-    const problems = await podProblems((pod) => (pod.securityContext = { ...pod.securityContext, runAsUser: 0, runAsNonRoot: false }));
+    const problems = await podProblems(
+      (pod) => (pod.securityContext = { ...pod.securityContext, runAsUser: 0, runAsNonRoot: false }),
+    );
     expect(problems).toEqual([expect.stringMatching(/may run as root/), expect.stringMatching(/runs as uid 0/)]);
   });
 
   it("lets a container-level setting override the pod's", async () => {
-    expect(await podProblems((pod) => (main(pod).securityContext = { ...main(pod).securityContext, runAsUser: 0 }))).toEqual([
-      expect.stringMatching(/container "facilitator" runs as uid 0/),
-    ]);
+    expect(
+      await podProblems((pod) => (main(pod).securityContext = { ...main(pod).securityContext, runAsUser: 0 })),
+    ).toEqual([expect.stringMatching(/container "facilitator" runs as uid 0/)]);
   });
 
   it("checks init containers as strictly as the main one (pod-level settings still apply to them)", async () => {
@@ -53,7 +99,9 @@ describe("pod-hardening", () => {
 
   it("covers bare Pods and StatefulSets", async () => {
     const bare = resource("kubernetes:core/v1:Pod", "debug", { spec: { containers: [{ name: "sh", image: "x" }] } });
-    const statefulSet = resource("kubernetes:apps/v1:StatefulSet", "db", { spec: { template: { spec: { containers: [{ name: "db", image: "x" }] } } } });
+    const statefulSet = resource("kubernetes:apps/v1:StatefulSet", "db", {
+      spec: { template: { spec: { containers: [{ name: "db", image: "x" }] } } },
+    });
     const violations = await runPolicies([podHardening], [bare, statefulSet]);
     expect(new Set(violations.map((v) => v.urn)).size).toBe(2);
   });

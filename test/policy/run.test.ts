@@ -4,13 +4,18 @@ import { describe, expect, it } from "vitest";
 import { runPolicies } from "../../policy/run";
 import { resource } from "./fixtures";
 
-const repository = resource("gcp:artifactregistry/repository:Repository", "facilitator", { repositoryId: "facilitator", format: "DOCKER" });
+const repository = resource("gcp:artifactregistry/repository:Repository", "facilitator", {
+  repositoryId: "facilitator",
+  format: "DOCKER",
+});
 const service = resource("kubernetes:core/v1:Service", "facilitator", {});
 
 const flagRepositories: ResourceValidationPolicy = {
   name: "flag-repositories",
   description: "test policy",
-  validateResource: validateResourceOfType(gcp.artifactregistry.Repository, (repo, _args, report) => report(`saw ${repo.repositoryId}`)),
+  validateResource: validateResourceOfType(gcp.artifactregistry.Repository, (repo, _args, report) =>
+    report(`saw ${repo.repositoryId}`),
+  ),
 };
 
 describe("runPolicies", () => {
@@ -21,13 +26,22 @@ describe("runPolicies", () => {
   });
 
   it("runs every validation of a policy and skips disabled policies", async () => {
-    const twice: ResourceValidationPolicy = { ...flagRepositories, validateResource: [(_a, r) => r("one"), (_a, r) => r("two")] };
+    const twice: ResourceValidationPolicy = {
+      ...flagRepositories,
+      validateResource: [(_a, r) => r("one"), (_a, r) => r("two")],
+    };
     expect((await runPolicies([twice], [service])).map((v) => v.message)).toEqual(["one", "two"]);
     expect(await runPolicies([{ ...twice, enforcementLevel: "disabled" }], [service])).toEqual([]);
   });
 
   it("propagates a policy that throws, instead of reporting a clean run", async () => {
-    const broken: ResourceValidationPolicy = { name: "broken", description: "test", validateResource: () => { throw new Error("bug in policy"); } };
+    const broken: ResourceValidationPolicy = {
+      name: "broken",
+      description: "test",
+      validateResource: () => {
+        throw new Error("bug in policy");
+      },
+    };
     await expect(runPolicies([broken], [service])).rejects.toThrow("bug in policy");
   });
 
@@ -36,7 +50,9 @@ describe("runPolicies", () => {
       name: "count",
       description: "test",
       validateStack: (args, report) => {
-        report(`${args.resources.filter((r) => r.isType(gcp.artifactregistry.Repository)).length} of ${args.resources.length}`);
+        report(
+          `${args.resources.filter((r) => r.isType(gcp.artifactregistry.Repository)).length} of ${args.resources.length}`,
+        );
         report("pointed", service.urn);
       },
     };

@@ -65,7 +65,9 @@ describe("no-literal-secrets", () => {
       [deployment((pod) => main(pod).env?.push({ name: "SIGNER", value: privateKey }))],
     );
     expect(violations).toHaveLength(1);
-    expect(violations[0]?.message).toMatch(/container "facilitator" env SIGNER holds a literal value that looks like a hex private key/);
+    expect(violations[0]?.message).toMatch(
+      /container "facilitator" env SIGNER holds a literal value that looks like a hex private key/,
+    );
     expect(violations[0]?.message).not.toContain(privateKey.slice(2, 20));
   });
 
@@ -74,21 +76,38 @@ describe("no-literal-secrets", () => {
       [noLiteralSecrets],
       [dockerContainer((c) => (c.envs = [`UPSTREAM=https://polygon-amoy.g.alchemy.com/v2/${apiKey}`]))],
     );
-    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/docker container env UPSTREAM .* API key in a URL path/)]);
+    expect(violations.map((v) => v.message)).toEqual([
+      expect.stringMatching(/docker container env UPSTREAM .* API key in a URL path/),
+    ]);
     expect(await runPolicies([noLiteralSecrets], [dockerContainer()])).toEqual([]);
   });
 
   it("lets a docker Container receive its secrets as secret-named env (Docker has no secret references)", async () => {
-    const envs = [`FACILITATOR_PRIVATE_KEY=${privateKey}`, `AMOY_RPC_URL=https://polygon-amoy.g.alchemy.com/v2/${apiKey}`];
+    const envs = [
+      `FACILITATOR_PRIVATE_KEY=${privateKey}`,
+      `AMOY_RPC_URL=https://polygon-amoy.g.alchemy.com/v2/${apiKey}`,
+    ];
     expect(await runPolicies([noLiteralSecrets], [dockerContainer((c) => (c.envs = envs))])).toEqual([]);
   });
 
   it("rejects a key in a GitHub Actions variable, passes an ordinary one", async () => {
     const variable = (value: string) =>
-      resource("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable", "var", { repository: "r", environment: "production", variableName: "SIGNER", value });
-    expect(await runPolicies([noLiteralSecrets], [variable("projects/123/locations/global/workloadIdentityPools/github/providers/github")])).toEqual([]);
+      resource("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable", "var", {
+        repository: "r",
+        environment: "production",
+        variableName: "SIGNER",
+        value,
+      });
+    expect(
+      await runPolicies(
+        [noLiteralSecrets],
+        [variable("projects/123/locations/global/workloadIdentityPools/github/providers/github")],
+      ),
+    ).toEqual([]);
     const violations = await runPolicies([noLiteralSecrets], [variable(privateKey)]);
-    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/GitHub Actions variable SIGNER holds a literal value that looks like a hex private key/)]);
+    expect(violations.map((v) => v.message)).toEqual([
+      expect.stringMatching(/GitHub Actions variable SIGNER holds a literal value that looks like a hex private key/),
+    ]);
   });
 
   it("rejects a token in a ConfigMap", async () => {
@@ -108,13 +127,22 @@ describe("secrets-via-secret-key-ref", () => {
       [secretsViaSecretKeyRef],
       [deployment((pod) => (main(pod).env = [{ name: "AMOY_RPC_URL", value: "https://rpc-amoy.polygon.technology" }]))],
     );
-    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/env AMOY_RPC_URL is a secret but is not read from a Kubernetes Secret/)]);
+    expect(violations.map((v) => v.message)).toEqual([
+      expect.stringMatching(/env AMOY_RPC_URL is a secret but is not read from a Kubernetes Secret/),
+    ]);
   });
 
   it("rejects a secret read from a ConfigMap", async () => {
     const violations = await runPolicies(
       [secretsViaSecretKeyRef],
-      [deployment((pod) => (main(pod).env = [{ name: "FACILITATOR_PRIVATE_KEY", valueFrom: { configMapKeyRef: { name: "settings", key: "k" } } }]))],
+      [
+        deployment(
+          (pod) =>
+            (main(pod).env = [
+              { name: "FACILITATOR_PRIVATE_KEY", valueFrom: { configMapKeyRef: { name: "settings", key: "k" } } },
+            ]),
+        ),
+      ],
     );
     expect(violations).toHaveLength(1);
   });

@@ -34,12 +34,18 @@ function startPack(): Promise<number> {
       if (port) resolve(Number(port));
     });
     proc.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    proc.on("exit", (code) => reject(new Error(`the policy pack exited (${code}) before serving:\n${stderr}${stdout}`)));
+    proc.on("exit", (code) =>
+      reject(new Error(`the policy pack exited (${code}) before serving:\n${stderr}${stdout}`)),
+    );
   });
 }
 
 function options(): analyzer.AnalyzerResourceOptions {
-  return new analyzer.AnalyzerResourceOptions().setProtect(false).setIgnorechangesList([]).setAliasesList([]).setAdditionalsecretoutputsList([]);
+  return new analyzer.AnalyzerResourceOptions()
+    .setProtect(false)
+    .setIgnorechangesList([])
+    .setAliasesList([])
+    .setAdditionalsecretoutputsList([]);
 }
 
 function analyze(resource: ResourceUnderTest): Promise<analyzer.AnalyzeDiagnostic[]> {
@@ -49,7 +55,9 @@ function analyze(resource: ResourceUnderTest): Promise<analyzer.AnalyzeDiagnosti
     .setUrn(resource.urn)
     .setProperties(Struct.fromJavaScript(resource.props as never))
     .setOptions(options());
-  return new Promise((resolve, reject) => client.analyze(request, (err, res) => (err ? reject(err) : resolve(res.getDiagnosticsList()))));
+  return new Promise((resolve, reject) =>
+    client.analyze(request, (err, res) => (err ? reject(err) : resolve(res.getDiagnosticsList()))),
+  );
 }
 
 function analyzeStack(resources: ResourceUnderTest[]): Promise<analyzer.AnalyzeDiagnostic[]> {
@@ -63,11 +71,17 @@ function analyzeStack(resources: ResourceUnderTest[]): Promise<analyzer.AnalyzeD
         .setOptions(options()),
     ),
   );
-  return new Promise((resolve, reject) => client.analyzeStack(request, (err, res) => (err ? reject(err) : resolve(res.getDiagnosticsList()))));
+  return new Promise((resolve, reject) =>
+    client.analyzeStack(request, (err, res) => (err ? reject(err) : resolve(res.getDiagnosticsList()))),
+  );
 }
 
 const summary = (diagnostics: analyzer.AnalyzeDiagnostic[]) =>
-  diagnostics.map((d) => ({ policy: d.getPolicyname(), mandatory: d.getEnforcementlevel() === analyzer.EnforcementLevel.MANDATORY, message: d.getMessage() }));
+  diagnostics.map((d) => ({
+    policy: d.getPolicyname(),
+    mandatory: d.getEnforcementlevel() === analyzer.EnforcementLevel.MANDATORY,
+    message: d.getMessage(),
+  }));
 
 beforeAll(async () => {
   const port = await startPack();
@@ -102,7 +116,9 @@ describe("the policy pack under Pulumi's policy runtime", () => {
   });
 
   it("runs the stack policies: a single prod replica without a PodDisruptionBudget", async () => {
-    expect(await analyzeStack([deployment(undefined, { stack: "prod" }), pdb(undefined, { stack: "prod" })])).toEqual([]);
+    expect(await analyzeStack([deployment(undefined, { stack: "prod" }), pdb(undefined, { stack: "prod" })])).toEqual(
+      [],
+    );
     expect(summary(await analyzeStack([deployment(undefined, { stack: "prod", replicas: 1 })]))).toEqual([
       { policy: "prod-availability", mandatory: true, message: expect.stringMatching(/runs 1 replica\(s\)/) },
       { policy: "prod-availability", mandatory: true, message: expect.stringMatching(/has no PodDisruptionBudget/) },

@@ -24,7 +24,9 @@ describe("policy pack over the committed stacks", () => {
     const resources = asPolicyInput(await run(stack));
     // Guard against a vacuous pass: the facilitator workload the policies are about is really there
     // (a Kubernetes Deployment, or a Docker container on the docker target).
-    const workloads = resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "docker:index/container:Container");
+    const workloads = resources.filter(
+      (r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "docker:index/container:Container",
+    );
     expect(workloads).toHaveLength(1);
     expect(summary(await runPolicies(policies, resources))).toEqual([]);
   });
@@ -43,7 +45,9 @@ describe("policy pack over a deliberately broken copy of prod", () => {
     // A literal private key where the secretKeyRef was (randomly generated, never a real key).
     const key = `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex")}`;
     // (FACILITATOR_PRIVATE_KEY, or FACILITATOR_PRIVATE_KEYS for a signer pool.)
-    container.env = (container.env ?? []).map((env) => (env.name.startsWith("FACILITATOR_PRIVATE_KEY") ? { name: env.name, value: key } : env));
+    container.env = (container.env ?? []).map((env) =>
+      env.name.startsWith("FACILITATOR_PRIVATE_KEY") ? { name: env.name, value: key } : env,
+    );
     // Root at pod level, with nothing at container level to override it.
     pod.securityContext = { ...pod.securityContext, runAsUser: 0, runAsNonRoot: false };
     container.securityContext = { ...container.securityContext, runAsUser: undefined, runAsNonRoot: undefined };
@@ -52,8 +56,14 @@ describe("policy pack over a deliberately broken copy of prod", () => {
     expect(violations.every((v) => v.urn === deployment?.urn)).toBe(true);
     expect(violations.map((v) => [v.policy, v.message])).toEqual([
       ["images-by-digest", expect.stringMatching(/references .*:v1\.2\.3 by tag, not by digest/)],
-      ["no-literal-secrets", expect.stringMatching(/env FACILITATOR_PRIVATE_KEYS? holds a literal value that looks like a hex private key/)],
-      ["secrets-via-secret-key-ref", expect.stringMatching(/env FACILITATOR_PRIVATE_KEYS? is a secret but is not read from a Kubernetes Secret/)],
+      [
+        "no-literal-secrets",
+        expect.stringMatching(/env FACILITATOR_PRIVATE_KEYS? holds a literal value that looks like a hex private key/),
+      ],
+      [
+        "secrets-via-secret-key-ref",
+        expect.stringMatching(/env FACILITATOR_PRIVATE_KEYS? is a secret but is not read from a Kubernetes Secret/),
+      ],
       ["pod-hardening", expect.stringMatching(/may run as root/)],
       ["pod-hardening", expect.stringMatching(/runs as uid 0/)],
     ]);
@@ -67,9 +77,13 @@ describe("policy pack over broken copies of what the other components create", (
     async () => {
       const broken = structuredClone(asPolicyInput(await run("prod")));
       const environments = broken.filter(
-        (r) => r.type === "github:index/repositoryEnvironment:RepositoryEnvironment" && r.props["environment"] === "production",
+        (r) =>
+          r.type === "github:index/repositoryEnvironment:RepositoryEnvironment" &&
+          r.props["environment"] === "production",
       );
-      const providers = broken.filter((r) => r.type === "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+      const providers = broken.filter(
+        (r) => r.type === "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+      );
       expect(environments).toHaveLength(1);
       expect(providers.length).toBeGreaterThan(0);
       for (const environment of environments) environment.props["reviewers"] = [];
@@ -83,23 +97,26 @@ describe("policy pack over broken copies of what the other components create", (
     },
   );
 
-  it.runIf(committedStacks().includes("local"))("local: a root, writable container pulled by tag is caught", async () => {
-    const broken = structuredClone(asPolicyInput(await run("local")));
-    const remoteImage = broken.find((r) => r.type === "docker:index/remoteImage:RemoteImage");
-    const container = broken.find((r) => r.type === "docker:index/container:Container");
-    if (!remoteImage || !container) throw new Error("local registers no RemoteImage and Container");
-    remoteImage.props["name"] = "127.0.0.1:5000/x402-facilitator-amoy:latest";
-    container.props["user"] = "0";
-    container.props["readOnly"] = false;
+  it.runIf(committedStacks().includes("local"))(
+    "local: a root, writable container pulled by tag is caught",
+    async () => {
+      const broken = structuredClone(asPolicyInput(await run("local")));
+      const remoteImage = broken.find((r) => r.type === "docker:index/remoteImage:RemoteImage");
+      const container = broken.find((r) => r.type === "docker:index/container:Container");
+      if (!remoteImage || !container) throw new Error("local registers no RemoteImage and Container");
+      remoteImage.props["name"] = "127.0.0.1:5000/x402-facilitator-amoy:latest";
+      container.props["user"] = "0";
+      container.props["readOnly"] = false;
 
-    const violations = await runPolicies(policies, broken);
-    expect(violations.map((v) => [v.policy, v.urn, v.message])).toEqual([
-      ["images-by-digest", remoteImage.urn, expect.stringMatching(/uses the "latest" tag/)],
-      ["images-by-digest", remoteImage.urn, expect.stringMatching(/by tag, not by digest/)],
-      ["docker-container-hardening", container.urn, expect.stringMatching(/runs as user 0/)],
-      ["docker-container-hardening", container.urn, expect.stringMatching(/writable root filesystem/)],
-    ]);
-  });
+      const violations = await runPolicies(policies, broken);
+      expect(violations.map((v) => [v.policy, v.urn, v.message])).toEqual([
+        ["images-by-digest", remoteImage.urn, expect.stringMatching(/uses the "latest" tag/)],
+        ["images-by-digest", remoteImage.urn, expect.stringMatching(/by tag, not by digest/)],
+        ["docker-container-hardening", container.urn, expect.stringMatching(/runs as user 0/)],
+        ["docker-container-hardening", container.urn, expect.stringMatching(/writable root filesystem/)],
+      ]);
+    },
+  );
 
   it("staging: a registry repository with mutable tags is caught", async () => {
     const broken = structuredClone(asPolicyInput(await run("staging")));

@@ -14,10 +14,17 @@ describe("the Pulumi Node.js runtime", () => {
   it("compiles and runs index.ts for the prod stack", { timeout: 300_000 }, async () => {
     const env = { ...process.env };
     delete env["PULUMI_NODEJS_TRANSPILE_ONLY"];
-    const { stdout } = await run(process.execPath, [path.join(__dirname, "fixtures/pulumiLoader.js")], { env, maxBuffer: 10_000_000 });
+    const { stdout } = await run(process.execPath, [path.join(__dirname, "fixtures/pulumiLoader.js")], {
+      env,
+      maxBuffer: 10_000_000,
+    });
     const result = JSON.parse(stdout) as { loader: string; outputs: Record<string, unknown>; resources: number };
     expect(result.loader).toMatch(/ts-node/);
-    expect(result.outputs).toMatchObject({ imageRepository: FACILITATOR_REPOSITORY, imageTag: "v1.2.3", namespace: "facilitator-prod" });
+    expect(result.outputs).toMatchObject({
+      imageRepository: FACILITATOR_REPOSITORY,
+      imageTag: "v1.2.3",
+      namespace: "facilitator-prod",
+    });
     expect(String(result.outputs["imageRef"])).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(result.resources).toBeGreaterThan(5);
   });

@@ -14,13 +14,24 @@ describe("prod rollback v1.2.3 → v1.2.2", () => {
     const rolledBack = await runStack({ stack: "prod", config: { imageTag: "v1.2.2" }, registry });
 
     const deployment = current.one("kubernetes:apps/v1:Deployment").urn;
-    expect(diffRuns(current.resources, rolledBack.resources)).toEqual({ [deployment]: ["spec.template.spec.containers.0.image"] });
-    const image = (run: typeof current) => (run.one("kubernetes:apps/v1:Deployment").inputs as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image;
+    expect(diffRuns(current.resources, rolledBack.resources)).toEqual({
+      [deployment]: ["spec.template.spec.containers.0.image"],
+    });
+    const image = (run: typeof current) =>
+      (
+        run.one("kubernetes:apps/v1:Deployment").inputs as {
+          spec: { template: { spec: { containers: { image: string }[] } } };
+        }
+      ).spec.template.spec.containers[0]!.image;
     expect(image(current)).toBe(`${FACILITATOR_REPOSITORY}@${digest("v1.2.3")}`);
     expect(image(rolledBack)).toBe(`${FACILITATOR_REPOSITORY}@${digest("v1.2.2")}`);
 
     for (const run of [current, rolledBack]) expect(run.ofType("docker-build:index:Image")).toEqual([]);
-    expect(rolledBack.outputs).toMatchObject({ imageTag: "v1.2.2", imageDigest: digest("v1.2.2"), imageRef: `${FACILITATOR_REPOSITORY}@${digest("v1.2.2")}` });
+    expect(rolledBack.outputs).toMatchObject({
+      imageTag: "v1.2.2",
+      imageDigest: digest("v1.2.2"),
+      imageRef: `${FACILITATOR_REPOSITORY}@${digest("v1.2.2")}`,
+    });
     expect(rolledBack.outputs["imageRepository"]).toBe(current.outputs["imageRepository"]);
     expect(rolledBack.outputs["namespace"]).toBe(current.outputs["namespace"]);
   });
@@ -40,7 +51,9 @@ describe("prod never builds, whatever its config says", () => {
   });
 
   it("facilitator:build true on prod is a config error; nothing is built", async () => {
-    await expect(runStack({ stack: "prod", config: { build: "true" }, registry })).rejects.toThrow(/facilitator:build: expected false; stack prod never builds/);
+    await expect(runStack({ stack: "prod", config: { build: "true" }, registry })).rejects.toThrow(
+      /facilitator:build: expected false; stack prod never builds/,
+    );
   });
 
   it("a tag staging has not released fails on prod even from a clean checkout at that tag", async () => {

@@ -29,7 +29,11 @@ describe("runStack", () => {
   });
 
   it("a bad stack config stops the program with a RunError (Pulumi prints it without a stack trace)", async () => {
-    const error: unknown = await runStack({ stack: "prod", config: { replicas: "0" }, registry: releasedImages(["v1.2.3"]) }).catch((e: unknown) => e);
+    const error: unknown = await runStack({
+      stack: "prod",
+      config: { replicas: "0" },
+      registry: releasedImages(["v1.2.3"]),
+    }).catch((e: unknown) => e);
     expect(pulumi.RunError.isInstance(error as Error)).toBe(true);
     expect((error as Error).message).toContain("Fix: pulumi config set --stack prod facilitator:replicas 2");
   });

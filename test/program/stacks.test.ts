@@ -42,7 +42,9 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
   it("resolves the released tag in staging's registry and builds nothing", () => {
     expect(run.ofType("docker-build:index:Image")).toEqual([]);
     const lookups = run.invokes.filter((i) => i.token === "gcp:artifactregistry/getDockerImages:getDockerImages");
-    expect(lookups.map((i) => i.inputs)).toEqual([{ project: "x402-facilitator-staging", location: "europe-west1", repositoryId: "facilitator" }]);
+    expect(lookups.map((i) => i.inputs)).toEqual([
+      { project: "x402-facilitator-staging", location: "europe-west1", repositoryId: "facilitator" },
+    ]);
   });
 
   it("the Deployment runs the image by digest, never by tag", () => {
@@ -56,7 +58,9 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
     expect(secret.secretPaths).toEqual(["stringData"]);
     expect(at(secret.inputs, "metadata", "namespace")).toBe(want.namespace);
     const env = container(run.one("kubernetes:apps/v1:Deployment"))["env"] as Obj[];
-    const fromSecret = env.filter((e) => e["valueFrom"] !== undefined).map((e) => [e["name"], at(e, "valueFrom", "secretKeyRef", "name")]);
+    const fromSecret = env
+      .filter((e) => e["valueFrom"] !== undefined)
+      .map((e) => [e["name"], at(e, "valueFrom", "secretKeyRef", "name")]);
     expect(fromSecret).toEqual([
       ["FACILITATOR_PRIVATE_KEY", at(secret.state, "metadata", "name")],
       ["AMOY_RPC_URL", at(secret.state, "metadata", "name")],
@@ -64,7 +68,8 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
     expect(env.find((e) => e["name"] === "REAL_SETTLE")?.["value"]).toBe(want.realSettle);
     // The service's optional settings are unset in the committed stacks: absent, so its defaults apply.
     const names = env.map((e) => e["name"]);
-    for (const name of ["FACILITATOR_PRIVATE_KEYS", "FACILITATOR_API_KEYS", "MIN_SIGNER_BALANCE_WEI"]) expect(names).not.toContain(name);
+    for (const name of ["FACILITATOR_PRIVATE_KEYS", "FACILITATOR_API_KEYS", "MIN_SIGNER_BALANCE_WEI"])
+      expect(names).not.toContain(name);
     expect(Object.keys(secret.inputs["stringData"] as Obj).sort()).toEqual(["AMOY_RPC_URL", "FACILITATOR_PRIVATE_KEY"]);
     expect(env.find((e) => e["name"] === "SHUTDOWN_GRACE_MS")?.["value"]).toBe("25000");
     for (const r of run.resources) {
@@ -82,7 +87,11 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
     expect(at(c, "livenessProbe", "httpGet", "path")).toBe("/healthz");
     expect(at(c, "resources", "requests")).toBeDefined();
     expect(at(c, "resources", "limits")).toBeDefined();
-    expect(c["securityContext"]).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(c["securityContext"]).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
     expect(at(d.inputs, "spec", "template", "spec")).toMatchObject({
       automountServiceAccountToken: false,
       securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
@@ -96,7 +105,11 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
 
   it("a Service and a NetworkPolicy in the stack's namespace, through the stack's cluster", () => {
     const app = run.one("facilitator:index:FacilitatorDeployment").urn;
-    for (const type of ["kubernetes:core/v1:Service", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:apps/v1:Deployment"]) {
+    for (const type of [
+      "kubernetes:core/v1:Service",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "kubernetes:apps/v1:Deployment",
+    ]) {
       const r = run.ofType(type).find((x) => x.parent === app)!;
       expect(at(r.inputs, "metadata", "namespace"), type).toBe(want.namespace);
       expect(r.provider, type).toMatch(/::pulumi:providers:kubernetes::cluster::/);
@@ -106,61 +119,76 @@ describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml", (stack) => {
     expect(provider?.inputs["kubeconfig"]).toBeUndefined(); // the ambient kubeconfig
   });
 
-  it(stack === "staging" ? "owns the registry: immutable tags, cleanup, scanning, IAM" : "does not own the registry", () => {
-    const repos = run.ofType("gcp:artifactregistry/repository:Repository");
-    expect(repos).toHaveLength(want.registry);
-    if (want.registry === 0) return;
-    expect(repos[0]!.inputs).toMatchObject({
-      project: "x402-facilitator-staging",
-      repositoryId: "facilitator",
-      format: "DOCKER",
-      dockerConfig: { immutableTags: true },
-      vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
-    });
-    const roles = run.ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").map((b) => b.inputs["role"]);
-    expect(roles).toEqual(expect.arrayContaining(["roles/artifactregistry.writer", "roles/artifactregistry.reader"]));
-  });
+  it(
+    stack === "staging" ? "owns the registry: immutable tags, cleanup, scanning, IAM" : "does not own the registry",
+    () => {
+      const repos = run.ofType("gcp:artifactregistry/repository:Repository");
+      expect(repos).toHaveLength(want.registry);
+      if (want.registry === 0) return;
+      expect(repos[0]!.inputs).toMatchObject({
+        project: "x402-facilitator-staging",
+        repositoryId: "facilitator",
+        format: "DOCKER",
+        dockerConfig: { immutableTags: true },
+        vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
+      });
+      const roles = run
+        .ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")
+        .map((b) => b.inputs["role"]);
+      expect(roles).toEqual(expect.arrayContaining(["roles/artifactregistry.writer", "roles/artifactregistry.reader"]));
+    },
+  );
 });
 
-describe.each(["staging", "prod"] as const)("Pulumi.%s.yaml with a signer pool, API keys and a balance floor", (stack) => {
-  const pool = ANVIL_DEV_KEY_POOL;
-  const apiKeys = "fake-api-key-0123456789abcdef";
-  let run: StackRun;
-  beforeAll(async () => {
-    run = await runStack({
-      stack,
-      config: { privateKey: undefined, minSignerBalanceWei: "50000000000000000" },
-      secrets: { signerKeys: pool, apiKeys },
-      registry: releasedImages(["v1.2.3"]),
+describe.each(["staging", "prod"] as const)(
+  "Pulumi.%s.yaml with a signer pool, API keys and a balance floor",
+  (stack) => {
+    const pool = ANVIL_DEV_KEY_POOL;
+    const apiKeys = "fake-api-key-0123456789abcdef";
+    let run: StackRun;
+    beforeAll(async () => {
+      run = await runStack({
+        stack,
+        config: { privateKey: undefined, minSignerBalanceWei: "50000000000000000" },
+        secrets: { signerKeys: pool, apiKeys },
+        registry: releasedImages(["v1.2.3"]),
+      });
     });
-  });
 
-  it("the pool and the API keys reach the pod through secretKeyRef only; the floor is plain env", () => {
-    const secret = run.one("kubernetes:core/v1:Secret");
-    const secretName = at(secret.state, "metadata", "name");
-    expect(secret.inputs["stringData"]).toMatchObject({ FACILITATOR_PRIVATE_KEYS: pool, FACILITATOR_API_KEYS: apiKeys });
-    expect(secret.secretPaths).toEqual(["stringData"]);
-    const env = container(run.one("kubernetes:apps/v1:Deployment"))["env"] as Obj[];
-    const fromSecret = env.filter((e) => e["valueFrom"] !== undefined).map((e) => [e["name"], at(e, "valueFrom", "secretKeyRef")]);
-    expect(fromSecret).toEqual([
-      ["FACILITATOR_PRIVATE_KEYS", { name: secretName, key: "FACILITATOR_PRIVATE_KEYS" }],
-      ["AMOY_RPC_URL", { name: secretName, key: "AMOY_RPC_URL" }],
-      ["FACILITATOR_API_KEYS", { name: secretName, key: "FACILITATOR_API_KEYS" }],
-    ]);
-    expect(env.map((e) => e["name"])).not.toContain("FACILITATOR_PRIVATE_KEY"); // the service refuses both
-    expect(env).toContainEqual({ name: "MIN_SIGNER_BALANCE_WEI", value: "50000000000000000" });
-    for (const r of run.resources) {
-      if (r.type === "kubernetes:core/v1:Secret") continue;
-      expect(JSON.stringify(r.inputs), `${r.type} ${r.name}`).not.toMatch(/59c6995e998f97a5|5de4111afa1a4b94|fake-api-key/);
-    }
-    expect(JSON.stringify(run.outputs)).not.toMatch(/59c6995e998f97a5|fake-api-key/);
-  });
+    it("the pool and the API keys reach the pod through secretKeyRef only; the floor is plain env", () => {
+      const secret = run.one("kubernetes:core/v1:Secret");
+      const secretName = at(secret.state, "metadata", "name");
+      expect(secret.inputs["stringData"]).toMatchObject({
+        FACILITATOR_PRIVATE_KEYS: pool,
+        FACILITATOR_API_KEYS: apiKeys,
+      });
+      expect(secret.secretPaths).toEqual(["stringData"]);
+      const env = container(run.one("kubernetes:apps/v1:Deployment"))["env"] as Obj[];
+      const fromSecret = env
+        .filter((e) => e["valueFrom"] !== undefined)
+        .map((e) => [e["name"], at(e, "valueFrom", "secretKeyRef")]);
+      expect(fromSecret).toEqual([
+        ["FACILITATOR_PRIVATE_KEYS", { name: secretName, key: "FACILITATOR_PRIVATE_KEYS" }],
+        ["AMOY_RPC_URL", { name: secretName, key: "AMOY_RPC_URL" }],
+        ["FACILITATOR_API_KEYS", { name: secretName, key: "FACILITATOR_API_KEYS" }],
+      ]);
+      expect(env.map((e) => e["name"])).not.toContain("FACILITATOR_PRIVATE_KEY"); // the service refuses both
+      expect(env).toContainEqual({ name: "MIN_SIGNER_BALANCE_WEI", value: "50000000000000000" });
+      for (const r of run.resources) {
+        if (r.type === "kubernetes:core/v1:Secret") continue;
+        expect(JSON.stringify(r.inputs), `${r.type} ${r.name}`).not.toMatch(
+          /59c6995e998f97a5|5de4111afa1a4b94|fake-api-key/,
+        );
+      }
+      expect(JSON.stringify(run.outputs)).not.toMatch(/59c6995e998f97a5|fake-api-key/);
+    });
 
-  it("the policy pack gives zero violations", async () => {
-    const violations = await runPolicies(policies, asPolicyInput(run));
-    expect(violations.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
-  });
-});
+    it("the policy pack gives zero violations", async () => {
+      const violations = await runPolicies(policies, asPolicyInput(run));
+      expect(violations.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
+    });
+  },
+);
 
 describe("a kubeconfig from secret config", () => {
   it("configures the cluster provider with it, as a secret", async () => {

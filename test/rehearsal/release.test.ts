@@ -43,18 +43,23 @@ const registry: RegistryImage[] = releasedImages(["v1.2.2", "v1.2.3"]);
 /** What each stack's last `up` left in its Pulumi state. */
 const state: Record<Stack, readonly RecordedResource[]> = { staging: [], prod: [] };
 
-const described = (plan: unknown) => plannedChanges(plan).map((c) => `${c.ops.join("+")} ${c.type}`).sort();
+const described = (plan: unknown) =>
+  plannedChanges(plan)
+    .map((c) => `${c.ops.join("+")} ${c.type}`)
+    .sort();
 
 beforeAll(async () => {
   origin = cloneHead();
   // Before the rehearsal: both stacks run v1.2.3, released from this commit, with their secrets set.
   const running = origin.commit("operators set the stacks' secrets", () => {
-    for (const stack of ["staging", "prod"]) setConfig(origin.dir, stack, { imageTag: "v1.2.3" }, { privateKey: ANVIL_DEV_KEY_0, rpcUrl: FAKE_RPC_URL });
+    for (const stack of ["staging", "prod"])
+      setConfig(origin.dir, stack, { imageTag: "v1.2.3" }, { privateKey: ANVIL_DEV_KEY_0, rpcUrl: FAKE_RPC_URL });
   });
   origin.git("tag", "-a", "v1.2.3", "-m", "release(v1.2.3): the running release");
   const deployed = checkoutCommit(origin, running);
   npmCi(deployed);
-  for (const stack of ["staging", "prod"] as const) state[stack] = (await pulumiProgram(deployed, stack, registry)).resources;
+  for (const stack of ["staging", "prod"] as const)
+    state[stack] = (await pulumiProgram(deployed, stack, registry)).resources;
 }, 120_000);
 afterAll(cleanUp);
 
@@ -93,7 +98,11 @@ describe("release v1.3.0: scripts/release.sh, then the merge deploys staging and
       const entry = "## [Unreleased]\n\n## [1.3.0] - 2026-12-01\n- Rehearsed release\n";
       writeFileSync(join(origin.dir, "CHANGELOG.md"), changelog.replace("## [Unreleased]\n", entry));
     });
-    const cut = spawnSync("bash", ["scripts/release.sh", "v1.3.0"], { cwd: origin.dir, encoding: "utf8", env: { ...process.env, RELEASE_SKIP_TESTS: "1" } });
+    const cut = spawnSync("bash", ["scripts/release.sh", "v1.3.0"], {
+      cwd: origin.dir,
+      encoding: "utf8",
+      env: { ...process.env, RELEASE_SKIP_TESTS: "1" },
+    });
     expect(`${cut.stdout}${cut.stderr}`).toContain("release: tagged v1.3.0");
     expect(cut.status).toBe(0);
 
@@ -111,10 +120,19 @@ describe("release v1.3.0: scripts/release.sh, then the merge deploys staging and
     // google-github-actions/auth's file is there, next to the sources, and exported
     expect(credentials).toMatch(new RegExp(`^${ws.dir}/gha-creds-[0-9a-f]{16}\\.json$`));
     expect(existsSync(credentials)).toBe(true);
-    expect(ws.env).toMatchObject({ GOOGLE_APPLICATION_CREDENTIALS: credentials, CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE: credentials, GOOGLE_GHA_CREDS_PATH: credentials });
-    expect(origin.git("-C", ws.dir, "status", "--porcelain", "--ignored")).toContain(`!! ${credentials.slice(ws.dir.length + 1)}`);
+    expect(ws.env).toMatchObject({
+      GOOGLE_APPLICATION_CREDENTIALS: credentials,
+      CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE: credentials,
+      GOOGLE_GHA_CREDS_PATH: credentials,
+    });
+    expect(origin.git("-C", ws.dir, "status", "--porcelain", "--ignored")).toContain(
+      `!! ${credentials.slice(ws.dir.length + 1)}`,
+    );
     // ... and does not block the build
-    expect(described(staging.plan)).toEqual(["create docker-build:index:Image", "update kubernetes:apps/v1:Deployment"]);
+    expect(described(staging.plan)).toEqual([
+      "create docker-build:index:Image",
+      "update kubernetes:apps/v1:Deployment",
+    ]);
     expect(staging.check.log).toContain("all inside the CI deployer's rights");
     expect(staging.check.status).toBe(0);
   });
@@ -124,8 +142,18 @@ describe("release v1.3.0: scripts/release.sh, then the merge deploys staging and
     npmCi(ws);
     const gitignore = join(ws.dir, ".gitignore");
     writeFileSync(gitignore, readFileSync(gitignore, "utf8").replace(/^.*gha-creds.*$/gm, ""));
-    const credentials = googleAuth(ws, PROJECTS.staging, `ci-deploy-staging@${PROJECTS.staging}.iam.gserviceaccount.com`);
-    expect(origin.git("-C", ws.dir, "status", "--porcelain").split("\n").map((l) => l.trim()).sort()).toEqual([`?? ${credentials.slice(ws.dir.length + 1)}`, "M .gitignore"].sort());
+    const credentials = googleAuth(
+      ws,
+      PROJECTS.staging,
+      `ci-deploy-staging@${PROJECTS.staging}.iam.gserviceaccount.com`,
+    );
+    expect(
+      origin
+        .git("-C", ws.dir, "status", "--porcelain")
+        .split("\n")
+        .map((l) => l.trim())
+        .sort(),
+    ).toEqual([`?? ${credentials.slice(ws.dir.length + 1)}`, "M .gitignore"].sort());
     const preview = await pulumiProgram(ws, "staging", registry);
     expect(preview.ofType("docker-build:index:Image")).toHaveLength(1);
   });
@@ -135,9 +163,16 @@ describe("release v1.3.0: scripts/release.sh, then the merge deploys staging and
     expect(diffRuns(staging.preview.resources, up.resources)).toEqual({}); // up runs what the preview planned
     const built = up.one("docker-build:index:Image");
     const short = origin.git("rev-parse", "--short=7", "v1.3.0^{commit}");
-    expect(built.inputs["tags"]).toEqual([`${registry[0]!.repository}:v1.3.0`, `${registry[0]!.repository}:sha-${short}`]);
+    expect(built.inputs["tags"]).toEqual([
+      `${registry[0]!.repository}:v1.3.0`,
+      `${registry[0]!.repository}:sha-${short}`,
+    ]);
     expect(up.outputs).toMatchObject({ imageTag: "v1.3.0", imageDigest: built.state["digest"] });
-    expect(runStep(origin, run, "staging", staging.ws, "is not a digest reference", { IMAGE_REF: String(up.outputs["imageRef"]) }).status).toBe(0);
+    expect(
+      runStep(origin, run, "staging", staging.ws, "is not a digest reference", {
+        IMAGE_REF: String(up.outputs["imageRef"]),
+      }).status,
+    ).toBe(0);
 
     const name = staging.credentials.slice(staging.ws.dir.length + 1);
     expect(JSON.stringify(up.resources.map((r) => r.inputs))).not.toContain("gha-creds-");
@@ -147,7 +182,11 @@ describe("release v1.3.0: scripts/release.sh, then the merge deploys staging and
     expect(letIn.filter((path) => name === path || name.startsWith(`${path}/`))).toEqual([]);
 
     // staging's push: the registry now holds the tag (immutable) at the built digest
-    registry.push({ repository: registry[0]!.repository, tags: ["v1.3.0", `sha-${short}`], digest: String(built.state["digest"]) });
+    registry.push({
+      repository: registry[0]!.repository,
+      tags: ["v1.3.0", `sha-${short}`],
+      digest: String(built.state["digest"]),
+    });
   });
 
   it("staging, second preview: every kept resource has the same inputs; only the retained build resource leaves state", async () => {
@@ -173,7 +212,9 @@ describe("release v1.3.0: scripts/release.sh, then the merge deploys staging and
       IMAGE_REF: outputs["imageRef"]!,
     });
     expect(result.status).toBe(0);
-    const row = readFileSync(join(ws.dir, "RELEASES.md"), "utf8").split("\n").find((l) => l.startsWith("| v1.3.0 |"));
+    const row = readFileSync(join(ws.dir, "RELEASES.md"), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("| v1.3.0 |"));
     expect(row).toContain(outputs["imageDigest"]);
     expect(row).toContain(origin.git("rev-parse", "--short=12", "v1.3.0^{commit}").slice(0, 7));
     expect(row).toContain("Rehearsed release");
@@ -182,7 +223,9 @@ describe("release v1.3.0: scripts/release.sh, then the merge deploys staging and
   it("production: main's tip, the image Pulumi.prod.yaml selects, a plan inside the deployer's rights, the staged digest, then an empty preview", async () => {
     const prod = await deployJob(run, "production");
     expect(origin.git("-C", prod.ws.dir, "rev-parse", "HEAD")).toBe(origin.tip());
-    const image = runStep(origin, run, "production", prod.ws, "ciPlan.mjs image", { GITHUB_OUTPUT: join(prod.ws.runnerTemp, "output") });
+    const image = runStep(origin, run, "production", prod.ws, "ciPlan.mjs image", {
+      GITHUB_OUTPUT: join(prod.ws.runnerTemp, "output"),
+    });
     expect(image.status).toBe(0);
     expect(readFileSync(join(prod.ws.runnerTemp, "output"), "utf8")).toBe(`ref=${registry[0]!.repository}:v1.3.0\n`);
     expect(described(prod.plan)).toEqual(["update kubernetes:apps/v1:Deployment"]);

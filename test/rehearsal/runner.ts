@@ -31,7 +31,17 @@
 //   recorded state and the new run.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { vi } from "vitest";
@@ -69,7 +79,12 @@ export function cloneHead(): Origin {
   const dir = join(tempDir("rehearsal-origin-"), "facilitator-deploy");
   git(tmpdir(), "clone", "--quiet", "--no-hardlinks", ROOT, dir);
   git(dir, "checkout", "--quiet", "-B", "main");
-  const settings = { "user.name": "Maintainer", "user.email": "maintainer@example.invalid", "commit.gpgsign": "false", "tag.gpgsign": "false" };
+  const settings = {
+    "user.name": "Maintainer",
+    "user.email": "maintainer@example.invalid",
+    "commit.gpgsign": "false",
+    "tag.gpgsign": "false",
+  };
   for (const [key, value] of Object.entries(settings)) git(dir, "config", key, value);
   const origin: Origin = {
     dir,
@@ -98,7 +113,12 @@ function fakeDecrypt(ciphertext: string): string {
  * Sets config values in Pulumi.<stack>.yaml as `pulumi config set [--secret]` does (comments kept).
  * Short keys are in the `facilitator` namespace.
  */
-export function setConfig(dir: string, stack: string, values: Record<string, string>, secrets: Record<string, string> = {}): void {
+export function setConfig(
+  dir: string,
+  stack: string,
+  values: Record<string, string>,
+  secrets: Record<string, string> = {},
+): void {
   const file = join(dir, `Pulumi.${stack}.yaml`);
   const doc = parseDocument(readFileSync(file, "utf8"));
   const key = (k: string) => (k.includes(":") ? k : `facilitator:${k}`);
@@ -126,7 +146,11 @@ function workflowAt(origin: Origin, commit: string, file: string): Workflow {
 function bash(script: string, cwd: string, env: Record<string, string>) {
   const file = join(tempDir("rehearsal-step-"), "step.sh");
   writeFileSync(file, script);
-  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], { cwd, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } });
+  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], {
+    cwd,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+  });
   return { status: result.status, log: `${result.stdout}${result.stderr}` };
 }
 
@@ -140,9 +164,14 @@ export interface Dispatch {
  * deploy-on-merge.yml for a push to main from `before` to main's tip: its own script (as of the
  * pushed commit) with `gh` replaced by a recorder. Returns the runs it dispatched.
  */
-export function deployOnMerge(origin: Origin, before: string): { status: number | null; log: string; dispatches: Dispatch[] } {
+export function deployOnMerge(
+  origin: Origin,
+  before: string,
+): { status: number | null; log: string; dispatches: Dispatch[] } {
   const sha = origin.tip();
-  const step = workflowAt(origin, sha, "deploy-on-merge.yml").jobs["dispatch"]!.steps.find((s) => s.run?.includes("gh workflow run"))!;
+  const step = workflowAt(origin, sha, "deploy-on-merge.yml").jobs["dispatch"]!.steps.find((s) =>
+    s.run?.includes("gh workflow run"),
+  )!;
   const bin = tempDir("rehearsal-gh-");
   const calls = join(bin, "calls");
   writeFileSync(join(bin, "gh"), `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >> "${calls}"\n`);
@@ -155,17 +184,19 @@ export function deployOnMerge(origin: Origin, before: string): { status: number 
     GH_REPO: "x402-payments/facilitator-deploy",
     GITHUB_STEP_SUMMARY: join(bin, "summary.md"),
   });
-  const dispatches = (existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n").filter(Boolean) : []).map((line) => {
-    const words = line.split(" ");
-    const inputs: Record<string, string> = {};
-    words.forEach((w, i) => {
-      if (w === "-f") {
-        const [k, ...v] = words[i + 1]!.split("=");
-        inputs[k!] = v.join("=");
-      }
-    });
-    return { workflow: words[2]!, ref: words[words.indexOf("--ref") + 1]!, inputs };
-  });
+  const dispatches = (existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n").filter(Boolean) : []).map(
+    (line) => {
+      const words = line.split(" ");
+      const inputs: Record<string, string> = {};
+      words.forEach((w, i) => {
+        if (w === "-f") {
+          const [k, ...v] = words[i + 1]!.split("=");
+          inputs[k!] = v.join("=");
+        }
+      });
+      return { workflow: words[2]!, ref: words[words.indexOf("--ref") + 1]!, inputs };
+    },
+  );
   return { ...result, dispatches };
 }
 
@@ -178,13 +209,21 @@ export interface Run {
 
 /** GitHub starts a dispatched run at the tip of the ref it names. */
 export function startRun(origin: Origin, dispatch: Dispatch): Run {
-  const isBranch = (name: string) => spawnSync("git", ["show-ref", "--verify", "--quiet", `refs/heads/${name}`], { cwd: origin.dir }).status === 0;
-  const qualified = dispatch.ref.startsWith("refs/") ? dispatch.ref : isBranch(dispatch.ref) ? `refs/heads/${dispatch.ref}` : `refs/tags/${dispatch.ref}`;
+  const isBranch = (name: string) =>
+    spawnSync("git", ["show-ref", "--verify", "--quiet", `refs/heads/${name}`], { cwd: origin.dir }).status === 0;
+  const qualified = dispatch.ref.startsWith("refs/")
+    ? dispatch.ref
+    : isBranch(dispatch.ref)
+      ? `refs/heads/${dispatch.ref}`
+      : `refs/tags/${dispatch.ref}`;
   return { ref: qualified, sha: origin.git("rev-parse", `${qualified}^{commit}`), inputs: dispatch.inputs };
 }
 
 /** release.yml's plan job for a run: which deploy jobs run. */
-export function releasePlan(origin: Origin, run: Run): { status: number | null; log: string; staging: boolean; prod: boolean } {
+export function releasePlan(
+  origin: Origin,
+  run: Run,
+): { status: number | null; log: string; staging: boolean; prod: boolean } {
   const plan = workflowAt(origin, run.sha, "release.yml").jobs["plan"];
   if (!plan) throw new Error(`release.yml at ${run.ref} has no plan job`);
   const output = join(tempDir("rehearsal-out-"), "output");
@@ -209,7 +248,11 @@ export interface Workspace {
 
 export function checkoutFor(origin: Origin, run: Run, job: string | undefined): Workspace {
   const checkout: Step =
-    job === undefined ? { with: { "fetch-depth": 0 } } : workflowAt(origin, run.sha, "release.yml").jobs[job]!.steps.find((s) => s.uses?.startsWith("actions/checkout@"))!;
+    job === undefined
+      ? { with: { "fetch-depth": 0 } }
+      : workflowAt(origin, run.sha, "release.yml").jobs[job]!.steps.find((s) =>
+          s.uses?.startsWith("actions/checkout@"),
+        )!;
   const ref = checkout.with?.["ref"] as string | undefined;
   const fullHistory = checkout.with?.["fetch-depth"] === 0;
   // no ref: the run's ref at the run's commit; a branch name: that branch's tip now
@@ -220,12 +263,28 @@ export function checkoutFor(origin: Origin, run: Run, job: string | undefined): 
   if (fullHistory) {
     git(tmpdir(), "clone", "--quiet", "--no-checkout", origin.dir, dir);
   } else {
-    git(tmpdir(), "clone", "--quiet", "--no-checkout", "--depth", "1", "--no-tags", "--branch", branch, `file://${origin.dir}`, dir);
+    git(
+      tmpdir(),
+      "clone",
+      "--quiet",
+      "--no-checkout",
+      "--depth",
+      "1",
+      "--no-tags",
+      "--branch",
+      branch,
+      `file://${origin.dir}`,
+      dir,
+    );
   }
   git(dir, "checkout", "--quiet", "--force", "-B", branch, sha);
   const runnerTemp = join(root, "temp"); // RUNNER_TEMP, outside the workspace
   mkdirSync(runnerTemp);
-  return { dir, env: { GITHUB_WORKSPACE: dir, GITHUB_SHA: run.sha, GITHUB_REF: run.ref, RUNNER_TEMP: runnerTemp }, runnerTemp };
+  return {
+    dir,
+    env: { GITHUB_WORKSPACE: dir, GITHUB_SHA: run.sha, GITHUB_REF: run.ref, RUNNER_TEMP: runnerTemp },
+    runnerTemp,
+  };
 }
 
 /** A plain checkout of one commit (full history), e.g. to compute the state an earlier deploy left. */
@@ -244,7 +303,8 @@ export function googleAuth(ws: Workspace, project: string, serviceAccount: strin
   const file = join(ws.dir, `gha-creds-${randomBytes(8).toString("hex")}.json`);
   const config = {
     type: "external_account",
-    audience: "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/github/providers/github",
+    audience:
+      "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/github/providers/github",
     subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
     token_url: "https://sts.googleapis.com/v1/token",
     credential_source: {
@@ -255,22 +315,46 @@ export function googleAuth(ws: Workspace, project: string, serviceAccount: strin
     service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${serviceAccount}:generateAccessToken`,
   };
   writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-  for (const key of ["GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", "GOOGLE_GHA_CREDS_PATH"]) ws.env[key] = file;
-  for (const key of ["CLOUDSDK_CORE_PROJECT", "CLOUDSDK_PROJECT", "GCLOUD_PROJECT", "GCP_PROJECT", "GOOGLE_CLOUD_PROJECT"]) ws.env[key] = project;
+  for (const key of [
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE",
+    "GOOGLE_GHA_CREDS_PATH",
+  ])
+    ws.env[key] = file;
+  for (const key of [
+    "CLOUDSDK_CORE_PROJECT",
+    "CLOUDSDK_PROJECT",
+    "GCLOUD_PROJECT",
+    "GCP_PROJECT",
+    "GOOGLE_CLOUD_PROJECT",
+  ])
+    ws.env[key] = project;
   return file;
 }
 
 // ---- pulumi/actions ------------------------------------------------------------------------
 
 /** What the Pulumi CLI hands the program for a stack of the workspace (see the header). */
-export function stackConfigOf(dir: string, stack: string): { project: string; values: Record<string, string>; secretKeys: string[] } {
-  const project = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, { default?: unknown }> };
+export function stackConfigOf(
+  dir: string,
+  stack: string,
+): { project: string; values: Record<string, string>; secretKeys: string[] } {
+  const project = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    config?: Record<string, { default?: unknown }>;
+  };
   const file = parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
   const full = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
-  const text = (value: unknown) => (typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value));
+  const text = (value: unknown) =>
+    typeof value === "string"
+      ? value
+      : typeof value === "number" || typeof value === "boolean"
+        ? String(value)
+        : JSON.stringify(value);
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, schema] of Object.entries(project.config ?? {})) if (schema.default !== undefined) values[full(key)] = text(schema.default);
+  for (const [key, schema] of Object.entries(project.config ?? {}))
+    if (schema.default !== undefined) values[full(key)] = text(schema.default);
   for (const [key, value] of Object.entries(file.config ?? {})) {
     if (value !== null && typeof value === "object" && "secure" in value) {
       values[full(key)] = fakeDecrypt(String((value as { secure: unknown }).secure));
@@ -286,7 +370,11 @@ export function stackConfigOf(dir: string, stack: string): { project: string; va
  * The program of the workspace for a stack, as `pulumi preview|up` runs it: package.json's main in
  * the work-dir, the stack's config, the job's environment, the fake cloud's registry.
  */
-export async function pulumiProgram(ws: Workspace, stack: string, registry: readonly RegistryImage[]): Promise<ProgramRun> {
+export async function pulumiProgram(
+  ws: Workspace,
+  stack: string,
+  registry: readonly RegistryImage[],
+): Promise<ProgramRun> {
   const { project, values, secretKeys } = stackConfigOf(ws.dir, stack);
   const main = (JSON.parse(readFileSync(join(ws.dir, "package.json"), "utf8")) as { main: string }).main;
   const saved = { cwd: process.cwd(), env: { ...process.env } };
@@ -309,14 +397,21 @@ export async function pulumiProgram(ws: Workspace, stack: string, registry: read
 }
 
 /** The update plan `pulumi preview --save-plan` writes for a program run against the stack's state. */
-export function planOf(state: readonly RecordedResource[], next: readonly RecordedResource[]): { resourcePlans: Record<string, { goal?: { type: string; name: string; custom: boolean }; steps: string[] }> } {
+export function planOf(
+  state: readonly RecordedResource[],
+  next: readonly RecordedResource[],
+): { resourcePlans: Record<string, { goal?: { type: string; name: string; custom: boolean }; steps: string[] }> } {
   const changed = diffRuns(state, next);
   const resourcePlans: Record<string, { goal?: { type: string; name: string; custom: boolean }; steps: string[] }> = {};
   for (const r of next) {
     const diff = changed[r.urn];
-    resourcePlans[r.urn] = { goal: { type: r.type, name: r.name, custom: r.custom }, steps: [diff === undefined ? "same" : diff[0] === "(added)" ? "create" : "update"] };
+    resourcePlans[r.urn] = {
+      goal: { type: r.type, name: r.name, custom: r.custom },
+      steps: [diff === undefined ? "same" : diff[0] === "(added)" ? "create" : "update"],
+    };
   }
-  for (const [urn, diff] of Object.entries(changed)) if (diff[0] === "(removed)") resourcePlans[urn] = { steps: ["delete"] };
+  for (const [urn, diff] of Object.entries(changed))
+    if (diff[0] === "(removed)") resourcePlans[urn] = { steps: ["delete"] };
   return { resourcePlans };
 }
 
@@ -328,7 +423,14 @@ export function savePlan(ws: Workspace, stack: string, plan: unknown): string {
 }
 
 /** A job's `run:` step by a substring of its script, run in the workspace with the job's environment. */
-export function runStep(origin: Origin, run: Run, job: string, ws: Workspace, contains: string, env: Record<string, string> = {}): { status: number | null; log: string } {
+export function runStep(
+  origin: Origin,
+  run: Run,
+  job: string,
+  ws: Workspace,
+  contains: string,
+  env: Record<string, string> = {},
+): { status: number | null; log: string } {
   const step = workflowAt(origin, run.sha, "release.yml").jobs[job]!.steps.find((s) => s.run?.includes(contains));
   if (!step) throw new Error(`release.yml job ${job} has no step running '${contains}'`);
   return bash(step.run!, ws.dir, { ...ws.env, ...env });

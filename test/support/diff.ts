@@ -6,7 +6,12 @@ function paths(a: unknown, b: unknown, prefix: string, out: string[]): void {
   if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
     const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
     for (const key of [...keys].sort()) {
-      paths((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], prefix === "" ? key : `${prefix}.${key}`, out);
+      paths(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        prefix === "" ? key : `${prefix}.${key}`,
+        out,
+      );
     }
     return;
   }
@@ -14,7 +19,10 @@ function paths(a: unknown, b: unknown, prefix: string, out: string[]): void {
 }
 
 /** Every input path that differs, per resource URN; added or removed resources are reported as "(added)"/"(removed)". */
-export function diffRuns(before: readonly RecordedResource[], after: readonly RecordedResource[]): Record<string, string[]> {
+export function diffRuns(
+  before: readonly RecordedResource[],
+  after: readonly RecordedResource[],
+): Record<string, string[]> {
   const byUrn = (rs: readonly RecordedResource[]) => new Map(rs.map((r) => [r.urn, r]));
   const a = byUrn(before);
   const b = byUrn(after);

@@ -29,7 +29,12 @@ export function git(cwd: string, ...args: string[]): string {
 export function initRepo(prefix: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   git(dir, "init", "--quiet", "--initial-branch=main");
-  const settings = { "user.name": "Test", "user.email": "test@example.invalid", "commit.gpgsign": "false", "tag.gpgsign": "false" };
+  const settings = {
+    "user.name": "Test",
+    "user.email": "test@example.invalid",
+    "commit.gpgsign": "false",
+    "tag.gpgsign": "false",
+  };
   for (const [key, value] of Object.entries(settings)) git(dir, "config", key, value);
   return dir;
 }

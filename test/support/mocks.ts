@@ -70,7 +70,9 @@ function secretPaths(value: unknown, path: string, out: string[]): void {
 }
 
 /** An alias as the engine receives it, with only the parts that are set. */
-function recordedAlias(alias: ReturnType<SerializedRequest["getAliasesList"]>[number]): ResourceOptionsSeen["aliases"][number] {
+function recordedAlias(
+  alias: ReturnType<SerializedRequest["getAliasesList"]>[number],
+): ResourceOptionsSeen["aliases"][number] {
   const spec = alias.getSpec();
   if (spec === undefined) return { urn: alias.getUrn() };
   return { ...(spec.getName() ? { name: spec.getName() } : {}), ...(spec.getType() ? { type: spec.getType() } : {}) };
@@ -108,7 +110,10 @@ interface PatchableMonitor {
 export class FacilitatorMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly invokes: RecordedInvoke[] = [];
-  private readonly pending = new Map<string, { parent: string; provider: string; secretPaths: string[]; options: ResourceOptionsSeen }>();
+  private readonly pending = new Map<
+    string,
+    { parent: string; provider: string; secretPaths: string[]; options: ResourceOptionsSeen }
+  >();
 
   constructor(
     private readonly registry: readonly RegistryImage[] = [],
@@ -171,7 +176,14 @@ export class FacilitatorMocks implements pulumi.runtime.Mocks {
       case GET_DOCKER_IMAGES:
         return this.listImages(inputs);
       case GET_CLIENT_CONFIG:
-        return { accessToken: "fake-access-token", project: "fake-project", region: "europe-west1", zone: "", id: "client", defaultLabels: {} };
+        return {
+          accessToken: "fake-access-token",
+          project: "fake-project",
+          region: "europe-west1",
+          zone: "",
+          id: "client",
+          defaultLabels: {},
+        };
       default:
         throw new Error(`FacilitatorMocks: no mock for invoke ${args.token} (pass one in extraInvokes)`);
     }
@@ -217,11 +229,16 @@ export const FAKE_PROJECT_NUMBER = "123456789012";
  * The outputs the real providers compute for what the program declares, in their real shapes.
  * Shared by every suite's mocks, so a resource the program makes never lacks an output it reads.
  */
-export function mockProviderOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+export function mockProviderOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   if (type.startsWith("kubernetes:") && type !== "pulumi:providers:kubernetes") {
     const metadata = (inputs["metadata"] ?? {}) as Record<string, unknown>;
     // The kubernetes provider auto-names objects without metadata.name: `<name>-<random>`.
-    if (metadata["name"] === undefined) return { metadata: { ...metadata, name: `${name}-${shortHash(JSON.stringify(inputs))}` } };
+    if (metadata["name"] === undefined)
+      return { metadata: { ...metadata, name: `${name}-${shortHash(JSON.stringify(inputs))}` } };
     return {};
   }
   switch (type) {
@@ -237,7 +254,9 @@ export function mockProviderOutputs(type: string, name: string, inputs: Record<s
       // repoDigest: the pulled manifest (the reference itself when it is by digest). imageId: the
       // image's config digest, a different sha256, which is what a Container runs.
       const ref = String(inputs["name"]);
-      const repoDigest = /@sha256:[0-9a-f]{64}$/.test(ref) ? ref : `${ref.replace(/:[^:/]+$/, "")}@${fakeDigest(`manifest:${ref}`)}`;
+      const repoDigest = /@sha256:[0-9a-f]{64}$/.test(ref)
+        ? ref
+        : `${ref.replace(/:[^:/]+$/, "")}@${fakeDigest(`manifest:${ref}`)}`;
       return { repoDigest, imageId: fakeDigest(`config:${repoDigest}`) };
     }
     case "gcp:artifactregistry/repository:Repository": {
@@ -250,7 +269,12 @@ export function mockProviderOutputs(type: string, name: string, inputs: Record<s
     case "gcp:serviceaccount/account:Account": {
       const { accountId, project } = inputs as { accountId: string; project?: string };
       const email = `${accountId}@${project ?? "fake-project"}.iam.gserviceaccount.com`;
-      return { email, member: `serviceAccount:${email}`, name: `projects/${project ?? "fake-project"}/serviceAccounts/${email}`, uniqueId: `1${shortHash(email)}` };
+      return {
+        email,
+        member: `serviceAccount:${email}`,
+        name: `projects/${project ?? "fake-project"}/serviceAccounts/${email}`,
+        uniqueId: `1${shortHash(email)}`,
+      };
     }
     case "gcp:serviceaccount/key:Key": {
       // serviceAccountId is the account's name (projects/<p>/serviceAccounts/<email>) or its email.
@@ -258,7 +282,12 @@ export function mockProviderOutputs(type: string, name: string, inputs: Record<s
       const email = account.split("/").pop()!;
       const keyId = createHash("sha256").update(`key:${account}:${name}`).digest("hex").slice(0, 40);
       // Fake key material in the real shape (base64 of a JSON key file); not a credential.
-      const keyFile = { type: "service_account", project_id: email.split("@")[1]?.split(".")[0] ?? "fake-project", private_key_id: keyId, client_email: email };
+      const keyFile = {
+        type: "service_account",
+        project_id: email.split("@")[1]?.split(".")[0] ?? "fake-project",
+        private_key_id: keyId,
+        client_email: email,
+      };
       return {
         name: `projects/${keyFile.project_id}/serviceAccounts/${email}/keys/${keyId}`,
         privateKey: Buffer.from(JSON.stringify(keyFile)).toString("base64"),
@@ -269,18 +298,32 @@ export function mockProviderOutputs(type: string, name: string, inputs: Record<s
     }
     case "gcp:compute/globalAddress:GlobalAddress": {
       // A reserved global external IPv4 address: a documentation address (RFC 5737 TEST-NET-3), stable per name.
-      const h = createHash("sha256").update(String(inputs["name"] ?? name)).digest();
-      return { address: `203.0.113.${h[0]! % 254 + 1}`, selfLink: `https://www.googleapis.com/compute/v1/projects/fake-project/global/addresses/${String(inputs["name"] ?? name)}` };
+      const h = createHash("sha256")
+        .update(String(inputs["name"] ?? name))
+        .digest();
+      return {
+        address: `203.0.113.${(h[0]! % 254) + 1}`,
+        selfLink: `https://www.googleapis.com/compute/v1/projects/fake-project/global/addresses/${String(inputs["name"] ?? name)}`,
+      };
     }
     case "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": {
       // The CNAME Certificate Manager asks for (FIXED_RECORD): _acme-challenge.<domain>. → <id>.<n>.authorize.certificatemanager.goog.
       const domain = String(inputs["domain"]);
       return {
-        dnsResourceRecords: [{ name: `_acme-challenge.${domain}.`, type: "CNAME", data: `${shortHash(domain)}-fake.1.authorize.certificatemanager.goog.` }],
+        dnsResourceRecords: [
+          {
+            name: `_acme-challenge.${domain}.`,
+            type: "CNAME",
+            data: `${shortHash(domain)}-fake.1.authorize.certificatemanager.goog.`,
+          },
+        ],
       };
     }
     case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
-      return { name: `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${String(inputs["workloadIdentityPoolId"])}`, state: "ACTIVE" };
+      return {
+        name: `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${String(inputs["workloadIdentityPoolId"])}`,
+        state: "ACTIVE",
+      };
     case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
       return {
         name: `projects/${FAKE_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${String(inputs["workloadIdentityPoolId"])}/providers/${String(inputs["workloadIdentityPoolProviderId"])}`,

@@ -2,7 +2,13 @@
 // Used for single components and (through runStack) for the whole index.ts.
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { FacilitatorMocks, type InvokeHandler, type RecordedInvoke, type RecordedResource, type RegistryImage } from "./mocks";
+import {
+  FacilitatorMocks,
+  type InvokeHandler,
+  type RecordedInvoke,
+  type RecordedResource,
+  type RegistryImage,
+} from "./mocks";
 import { promiseOf } from "./promiseOf";
 
 export interface ProgramRun {

@@ -18,11 +18,16 @@ export const FAKE_SECRETS: Readonly<Record<string, string>> = {
 };
 
 /** The repository the committed stacks use (staging's Artifact Registry). */
-export const FACILITATOR_REPOSITORY = "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy";
+export const FACILITATOR_REPOSITORY =
+  "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy";
 
 /** Registry contents holding each release tag (plus its sha- tag) with a stable fake digest. */
 export function releasedImages(tags: readonly string[], repository = FACILITATOR_REPOSITORY): RegistryImage[] {
-  return tags.map((tag) => ({ repository, tags: [tag, `sha-${fakeDigest(tag).slice(7, 14)}`], digest: fakeDigest(`${repository}:${tag}`) }));
+  return tags.map((tag) => ({
+    repository,
+    tags: [tag, `sha-${fakeDigest(tag).slice(7, 14)}`],
+    digest: fakeDigest(`${repository}:${tag}`),
+  }));
 }
 
 export interface StackRunOptions {
@@ -59,7 +64,9 @@ function configString(key: string, value: unknown): string {
 
 /** Pulumi.yaml's project config defaults, as full keys. */
 export function projectDefaults(): Record<string, string> {
-  const project = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { config?: Record<string, { default?: unknown }> };
+  const project = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+    config?: Record<string, { default?: unknown }>;
+  };
   const values: Record<string, string> = {};
   for (const [key, schema] of Object.entries(project.config ?? {})) {
     if (schema.default !== undefined) values[fullKey(key)] = configString(key, schema.default);
@@ -69,14 +76,19 @@ export function projectDefaults(): Record<string, string> {
 
 /** The committed Pulumi.<stack>.yaml `config:` block, as full keys. */
 export function stackFileConfig(stack: string): Record<string, string> {
-  const file = parse(readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+  const file = parse(readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config?: Record<string, unknown>;
+  };
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(file.config ?? {})) values[fullKey(key)] = configString(key, value);
   return values;
 }
 
 /** What the Pulumi CLI would hand the program: defaults, then the stack file, then overrides. */
-export function stackConfig(options: Pick<StackRunOptions, "stack" | "config" | "secrets">): { values: Record<string, string>; secretKeys: string[] } {
+export function stackConfig(options: Pick<StackRunOptions, "stack" | "config" | "secrets">): {
+  values: Record<string, string>;
+  secretKeys: string[];
+} {
   const values: Record<string, string> = { ...projectDefaults(), ...stackFileConfig(options.stack), ...FAKE_SECRETS };
   const secretKeys = new Set(Object.keys(FAKE_SECRETS));
   for (const [key, value] of Object.entries(options.config ?? {})) {
@@ -106,7 +118,9 @@ export async function runStack(options: StackRunOptions): Promise<StackRun> {
         // Imported here so this module also loads outside vitest (stackConfig in plain Node.js).
         const { vi } = await import("vitest");
         vi.resetModules();
-        const program = (await import("../../index.js")) as unknown as { default: () => Promise<Record<string, unknown>> };
+        const program = (await import("../../index.js")) as unknown as {
+          default: () => Promise<Record<string, unknown>>;
+        };
         return program.default();
       },
       {

@@ -32,7 +32,8 @@ export function envFileContent(entries: Readonly<Record<string, string>>): strin
     .map((name) => {
       const value = entries[name]!;
       const quote = ['"', "'", "`"].find((q) => !value.includes(q));
-      if (quote === undefined || /[\r\n]/.test(value)) throw new Error(`${name} cannot be written to an env file (it contains newlines or every quote character)`);
+      if (quote === undefined || /[\r\n]/.test(value))
+        throw new Error(`${name} cannot be written to an env file (it contains newlines or every quote character)`);
       return `${name}=${quote}${value}${quote}\n`;
     })
     .join("");
@@ -125,7 +126,9 @@ export class DockerDeployment extends pulumi.ComponentResource {
         ...(bridge
           ? {
               networkMode: "bridge",
-              ports: [{ internal: FACILITATOR_PORT, external: args.publishPort, ip: args.publishAddress, protocol: "tcp" }],
+              ports: [
+                { internal: FACILITATOR_PORT, external: args.publishPort, ip: args.publishAddress, protocol: "tcp" },
+              ],
               // A chain on the Docker host (a local anvil) is http://host.docker.internal:<port>.
               hosts: [{ host: "host.docker.internal", ip: "host-gateway" }],
             }
@@ -148,12 +151,18 @@ export interface DockerHostArgs {
 }
 
 /** The docker provider for the stack's engine. */
-export function dockerProvider(name: string, args: DockerHostArgs, opts?: pulumi.CustomResourceOptions): docker.Provider {
+export function dockerProvider(
+  name: string,
+  args: DockerHostArgs,
+  opts?: pulumi.CustomResourceOptions,
+): docker.Provider {
   return new docker.Provider(
     name,
     {
       ...(args.host !== undefined ? { host: args.host } : {}),
-      ...(args.registryAuth !== undefined ? { registryAuth: [{ ...args.registryAuth, password: pulumi.secret(args.registryAuth.password) }] } : {}),
+      ...(args.registryAuth !== undefined
+        ? { registryAuth: [{ ...args.registryAuth, password: pulumi.secret(args.registryAuth.password) }] }
+        : {}),
     },
     opts,
   );

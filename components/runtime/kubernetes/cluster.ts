@@ -10,7 +10,11 @@ export interface ClusterArgs {
   context?: string;
 }
 
-export function kubernetesProvider(name: string, cluster: ClusterArgs, opts?: pulumi.CustomResourceOptions): k8s.Provider {
+export function kubernetesProvider(
+  name: string,
+  cluster: ClusterArgs,
+  opts?: pulumi.CustomResourceOptions,
+): k8s.Provider {
   return new k8s.Provider(
     name,
     {

@@ -49,7 +49,11 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
     super("facilitator:index:FacilitatorDeployment", name, {}, opts);
 
     const selector = { "app.kubernetes.io/name": APP, "app.kubernetes.io/instance": args.instance };
-    const labels = { ...selector, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "facilitator-deploy" };
+    const labels = {
+      ...selector,
+      "app.kubernetes.io/managed-by": "pulumi",
+      "app.kubernetes.io/part-of": "facilitator-deploy",
+    };
 
     const ns = new k8s.core.v1.Namespace(
       `${name}-namespace`,
@@ -57,7 +61,11 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
         metadata: {
           name: args.namespace,
           // The restricted Pod Security Standard: the cluster itself refuses a weaker pod here.
-          labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" },
+          labels: {
+            ...labels,
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+          },
         },
       },
       { parent: this },
@@ -104,13 +112,15 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
                 fsGroup: RUN_AS,
                 seccompProfile: { type: "RuntimeDefault" },
               },
-              topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
-                topologyKey,
-                maxSkew: 1,
-                // Prefer spreading; never block a rollout on a small cluster.
-                whenUnsatisfiable: "ScheduleAnyway",
-                labelSelector: { matchLabels: selector },
-              })),
+              topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map(
+                (topologyKey) => ({
+                  topologyKey,
+                  maxSkew: 1,
+                  // Prefer spreading; never block a rollout on a small cluster.
+                  whenUnsatisfiable: "ScheduleAnyway",
+                  labelSelector: { matchLabels: selector },
+                }),
+              ),
               containers: [
                 {
                   name: "facilitator",
@@ -121,9 +131,23 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
                     ...Object.keys(secrets).map(fromSecret),
                     ...plainEnv(args).map(([envName, value]) => ({ name: envName, value })),
                   ],
-                  startupProbe: { httpGet: { path: SERVICE_PATHS.live, port: "http" }, periodSeconds: 2, failureThreshold: 30 },
-                  livenessProbe: { httpGet: { path: SERVICE_PATHS.live, port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                  readinessProbe: { httpGet: { path: SERVICE_PATHS.ready, port: "http" }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 },
+                  startupProbe: {
+                    httpGet: { path: SERVICE_PATHS.live, port: "http" },
+                    periodSeconds: 2,
+                    failureThreshold: 30,
+                  },
+                  livenessProbe: {
+                    httpGet: { path: SERVICE_PATHS.live, port: "http" },
+                    periodSeconds: 10,
+                    timeoutSeconds: 3,
+                    failureThreshold: 3,
+                  },
+                  readinessProbe: {
+                    httpGet: { path: SERVICE_PATHS.ready, port: "http" },
+                    periodSeconds: 5,
+                    timeoutSeconds: 5,
+                    failureThreshold: 3,
+                  },
                   resources: {
                     requests: { cpu: args.cpuRequest, memory: args.memoryRequest },
                     limits: { cpu: args.cpuLimit, memory: args.memoryLimit },
@@ -197,7 +221,14 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
                   },
                 ]),
             // The load balancer reaches the pods directly (container-native, NEGs): its ranges, this port.
-            ...(loadBalancer.length === 0 ? [] : [{ from: loadBalancer.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ port: FACILITATOR_PORT, protocol: "TCP" }] }]),
+            ...(loadBalancer.length === 0
+              ? []
+              : [
+                  {
+                    from: loadBalancer.map((cidr) => ({ ipBlock: { cidr } })),
+                    ports: [{ port: FACILITATOR_PORT, protocol: "TCP" }],
+                  },
+                ]),
           ],
           egress: [
             // DNS to the cluster's resolvers only (kube-dns, NodeLocal DNSCache, Cloud DNS; see
@@ -215,6 +246,10 @@ export class FacilitatorDeployment extends pulumi.ComponentResource {
     this.podSelector = selector;
     this.deploymentName = deployment.metadata.name;
     this.serviceName = service.metadata.name;
-    this.registerOutputs({ namespace: this.namespace, deploymentName: this.deploymentName, serviceName: this.serviceName });
+    this.registerOutputs({
+      namespace: this.namespace,
+      deploymentName: this.deploymentName,
+      serviceName: this.serviceName,
+    });
   }
 }

@@ -123,8 +123,14 @@ export function rpcEgressPeers(cidrs: readonly string[]): Peer[] {
  *   the metadata HTTP API (port 80) stays unreachable.
  */
 export const DNS_EGRESS_PEERS: readonly Peer[] = [
-  { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
-  { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "node-local-dns" } } },
+  {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+  },
+  {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+    podSelector: { matchLabels: { "k8s-app": "node-local-dns" } },
+  },
   { ipBlock: { cidr: "169.254.20.10/32" } },
   { ipBlock: { cidr: "169.254.169.254/32" } },
 ];

@@ -52,7 +52,10 @@ export class PublicEndpoint extends pulumi.ComponentResource {
 
   constructor(name: string, args: PublicEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     super("facilitator:index:PublicEndpoint", name, {}, opts);
-    const built = args.endpoint.kind === "gateway" ? this.gateway(name, args, args.endpoint) : this.ingress(name, args, args.endpoint);
+    const built =
+      args.endpoint.kind === "gateway"
+        ? this.gateway(name, args, args.endpoint)
+        : this.ingress(name, args, args.endpoint);
     this.url = pulumi.output(endpointUrl(args.endpoint.hostname));
     this.ipAddress = built.ipAddress;
     this.dnsRecords = built.dnsRecords;
@@ -77,7 +80,13 @@ export class PublicEndpoint extends pulumi.ComponentResource {
     const dnsAuthorization = endpoint.dnsAuthorization
       ? new gcp.certificatemanager.DnsAuthorization(
           `${name}-dns-authorization`,
-          { name: names.dnsAuthorization, description: hostDescription, domain: endpoint.hostname, location: "global", type: "FIXED_RECORD" },
+          {
+            name: names.dnsAuthorization,
+            description: hostDescription,
+            domain: endpoint.hostname,
+            location: "global",
+            type: "FIXED_RECORD",
+          },
           parent,
         )
       : undefined;
@@ -88,21 +97,39 @@ export class PublicEndpoint extends pulumi.ComponentResource {
         description: hostDescription,
         location: "global",
         scope: "DEFAULT",
-        managed: { domains: [endpoint.hostname], ...(dnsAuthorization ? { dnsAuthorizations: [dnsAuthorization.id] } : {}) },
+        managed: {
+          domains: [endpoint.hostname],
+          ...(dnsAuthorization ? { dnsAuthorizations: [dnsAuthorization.id] } : {}),
+        },
       },
       parent,
     );
-    const certificateMap = new gcp.certificatemanager.CertificateMap(`${name}-certificate-map`, { name: names.certificateMap, description }, parent);
+    const certificateMap = new gcp.certificatemanager.CertificateMap(
+      `${name}-certificate-map`,
+      { name: names.certificateMap, description },
+      parent,
+    );
     const mapEntry = new gcp.certificatemanager.CertificateMapEntry(
       `${name}-certificate-map-entry`,
-      { name: names.certificateMapEntry, description: hostDescription, map: certificateMap.name, hostname: endpoint.hostname, certificates: [certificate.id] },
+      {
+        name: names.certificateMapEntry,
+        description: hostDescription,
+        map: certificateMap.name,
+        hostname: endpoint.hostname,
+        certificates: [certificate.id],
+      },
       parent,
     );
 
     const securityPolicy = endpoint.cloudArmor
       ? new gcp.compute.SecurityPolicy(
           `${name}-security-policy`,
-          { name: names.securityPolicy, description, type: "CLOUD_ARMOR", rules: securityPolicyRules(endpoint.cloudArmor.requestsPerMinute) },
+          {
+            name: names.securityPolicy,
+            description,
+            type: "CLOUD_ARMOR",
+            rules: securityPolicyRules(endpoint.cloudArmor.requestsPerMinute),
+          },
           parent,
         )
       : undefined;
@@ -137,17 +164,32 @@ export class PublicEndpoint extends pulumi.ComponentResource {
     );
     new k8s.apiextensions.CustomResource(
       `${name}-http-redirect`,
-      { apiVersion: GATEWAY_API_VERSION, kind: "HTTPRoute", metadata: metadata(K8S_NAMES.redirect), spec: httpRedirectRouteSpec(endpoint.hostname, K8S_NAMES.gateway) },
+      {
+        apiVersion: GATEWAY_API_VERSION,
+        kind: "HTTPRoute",
+        metadata: metadata(K8S_NAMES.redirect),
+        spec: httpRedirectRouteSpec(endpoint.hostname, K8S_NAMES.gateway),
+      },
       { parent: this, dependsOn: [gateway] },
     );
     new k8s.apiextensions.CustomResource(
       `${name}-health-check`,
-      { apiVersion: GKE_POLICY_API_VERSION, kind: "HealthCheckPolicy", metadata: metadata(K8S_NAMES.healthCheck), spec: spec.healthCheck },
+      {
+        apiVersion: GKE_POLICY_API_VERSION,
+        kind: "HealthCheckPolicy",
+        metadata: metadata(K8S_NAMES.healthCheck),
+        spec: spec.healthCheck,
+      },
       parent,
     );
     new k8s.apiextensions.CustomResource(
       `${name}-backend-policy`,
-      { apiVersion: GKE_POLICY_API_VERSION, kind: "GCPBackendPolicy", metadata: metadata(K8S_NAMES.backendPolicy), spec: spec.backend },
+      {
+        apiVersion: GKE_POLICY_API_VERSION,
+        kind: "GCPBackendPolicy",
+        metadata: metadata(K8S_NAMES.backendPolicy),
+        spec: spec.backend,
+      },
       { parent: this, ...(securityPolicy ? { dependsOn: [securityPolicy] } : {}) },
     );
 
@@ -161,7 +203,9 @@ export class PublicEndpoint extends pulumi.ComponentResource {
   }
 
   private ingress(name: string, args: PublicEndpointArgs, endpoint: IngressEndpoint) {
-    const manifest = pulumi.output(args.serviceName).apply((serviceName) => ingressManifest(endpoint, serviceName, args.servicePort));
+    const manifest = pulumi
+      .output(args.serviceName)
+      .apply((serviceName) => ingressManifest(endpoint, serviceName, args.servicePort));
     const ingress = new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       {

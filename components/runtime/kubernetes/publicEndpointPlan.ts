@@ -47,7 +47,12 @@ export const GOOGLE_LB_SOURCE_RANGES: readonly string[] = ["35.191.0.0/16", "130
  * the liveness check (the service's contract.json names them). /metrics, /status and /readyz stay
  * inside the cluster.
  */
-export const PUBLIC_PATHS: readonly string[] = [SERVICE_PATHS.verify, SERVICE_PATHS.settle, SERVICE_PATHS.supported, SERVICE_PATHS.live];
+export const PUBLIC_PATHS: readonly string[] = [
+  SERVICE_PATHS.verify,
+  SERVICE_PATHS.settle,
+  SERVICE_PATHS.supported,
+  SERVICE_PATHS.live,
+];
 /** What the load balancer's health check asks (the service's liveness endpoint). */
 export const HEALTH_CHECK_PATH: string = SERVICE_PATHS.live;
 
@@ -95,7 +100,10 @@ export interface DnsRecord {
 
 /** A valid Compute Engine / Certificate Manager resource name: [a-z]([-a-z0-9]*[a-z0-9])?, at most 63. */
 export function gcpName(text: string, maxLength = 63): string {
-  let name = text.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-");
+  let name = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-");
   if (!/^[a-z]/.test(name)) name = `f-${name}`;
   return name.slice(0, maxLength).replace(/-+$/, "");
 }
@@ -121,11 +129,25 @@ export interface GcpNames {
 export function gcpNames(stack: string, hostname: string): GcpNames {
   const base = gcpName(`facilitator-${stack}`, 40);
   const perHost = `${base}-${shortHash(hostname)}`;
-  return { address: base, certificateMap: base, certificate: perHost, dnsAuthorization: perHost, certificateMapEntry: perHost, securityPolicy: base };
+  return {
+    address: base,
+    certificateMap: base,
+    certificate: perHost,
+    dnsAuthorization: perHost,
+    certificateMapEntry: perHost,
+    securityPolicy: base,
+  };
 }
 
 /** Kubernetes object names, in the stack's namespace. */
-export const K8S_NAMES = { gateway: "facilitator", route: "facilitator", redirect: "facilitator-http-redirect", healthCheck: "facilitator", backendPolicy: "facilitator", ingress: "facilitator" } as const;
+export const K8S_NAMES = {
+  gateway: "facilitator",
+  route: "facilitator",
+  redirect: "facilitator-http-redirect",
+  healthCheck: "facilitator",
+  backendPolicy: "facilitator",
+  ingress: "facilitator",
+} as const;
 
 const serviceTarget = (serviceName: string) => ({ group: "", kind: "Service", name: serviceName });
 
@@ -185,7 +207,10 @@ export function healthCheckPolicySpec(serviceName: string, servicePort: number) 
       healthyThreshold: 2,
       unhealthyThreshold: 2,
       logConfig: { enabled: false },
-      config: { type: "HTTP", httpHealthCheck: { portSpecification: "USE_FIXED_PORT", port: servicePort, requestPath: HEALTH_CHECK_PATH } },
+      config: {
+        type: "HTTP",
+        httpHealthCheck: { portSpecification: "USE_FIXED_PORT", port: servicePort, requestPath: HEALTH_CHECK_PATH },
+      },
     },
     targetRef: serviceTarget(serviceName),
   };
@@ -219,7 +244,13 @@ export function securityPolicyRules(requestsPerMinute: number) {
         rateLimitThreshold: { count: requestsPerMinute, intervalSec: RATE_LIMIT_INTERVAL_SEC },
       },
     },
-    { action: "allow", priority: DEFAULT_RULE_PRIORITY, description: "default rule", match: everySource, preview: false },
+    {
+      action: "allow",
+      priority: DEFAULT_RULE_PRIORITY,
+      description: "default rule",
+      match: everySource,
+      preview: false,
+    },
   ];
 }
 

@@ -32,14 +32,21 @@ interface ProjectSchema {
   default?: unknown;
   secret?: boolean;
 }
-const projectConfig = (parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, ProjectSchema> }).config;
+const projectConfig = (
+  parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, ProjectSchema> }
+).config;
 
 describe("the committed stacks parse into typed config", () => {
   it("staging builds, owns the registry and runs one replica", async () => {
     const cfg = parseStack({ stack: "staging" });
     expect(cfg.stack).toBe("staging");
     expect(cfg.image).toMatchObject({ tag: "v1.2.3", name: "x402-facilitator-amoy", build: true });
-    expect(cfg.registry).toMatchObject({ project: "x402-facilitator-staging", location: "europe-west1", repository: "facilitator", create: true });
+    expect(cfg.registry).toMatchObject({
+      project: "x402-facilitator-staging",
+      location: "europe-west1",
+      repository: "facilitator",
+      create: true,
+    });
     expect(cfg.registry.readers).toEqual(["serviceAccount:gke-nodes@x402-facilitator-staging.iam.gserviceaccount.com"]);
     expect(cfg.kubernetes).toMatchObject({ namespace: "facilitator-staging", replicas: 1, rpcPort: 443 });
     expect(cfg.app).toMatchObject({ usdcAddress: "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582", realSettle: false });
@@ -77,7 +84,12 @@ describe("the committed stacks parse into typed config", () => {
     });
     expect(cfg.app.privateKey).toBeUndefined();
     expect(await pulumi.isSecret(cfg.app.signerKeys!)).toBe(true);
-    expect(await promiseOf(cfg.app.signerKeys!)).toBe(pool.split(",").map((k) => k.trim()).join(","));
+    expect(await promiseOf(cfg.app.signerKeys!)).toBe(
+      pool
+        .split(",")
+        .map((k) => k.trim())
+        .join(","),
+    );
     expect(await pulumi.isSecret(cfg.app.apiKeys!)).toBe(true);
     expect(await promiseOf(cfg.app.apiKeys!)).toBe("fake-api-key-0123456789abcdef,fake-api-key-fedcba9876543210");
     expect(cfg.app.minSignerBalanceWei).toBe("50000000000000000");
@@ -92,7 +104,11 @@ describe("the committed stacks parse into typed config", () => {
 
   it("an optional kubeconfig secret and GHCR push are picked up when set", async () => {
     const kubeconfig = "apiVersion: v1\nclusters: []\ncontexts: []\n";
-    const cfg = parseStack({ stack: "staging", config: { "ghcr.owner": "Acme-Org" }, secrets: { "ghcr.token": "ghp_fake", kubeconfig } });
+    const cfg = parseStack({
+      stack: "staging",
+      config: { "ghcr.owner": "Acme-Org" },
+      secrets: { "ghcr.token": "ghp_fake", kubeconfig },
+    });
     expect(cfg.image.ghcr?.owner).toBe("acme-org");
     expect(await pulumi.isSecret(cfg.image.ghcr!.token)).toBe(true);
     expect(await promiseOf(cfg.kubernetes.kubeconfig!)).toBe(kubeconfig);
@@ -101,10 +117,25 @@ describe("the committed stacks parse into typed config", () => {
 
 describe("every bad value names the key, what was expected and the exact fix", () => {
   const cases: [key: string, value: string, expected: string, fix: string][] = [
-    ["imageTag", "1.2.3", "a semver release tag like v1.2.3", "pulumi config set --stack staging facilitator:imageTag v1.2.3"],
-    ["imageTag", "latest", "a semver release tag like v1.2.3", "pulumi config set --stack staging facilitator:imageTag v1.2.3"],
+    [
+      "imageTag",
+      "1.2.3",
+      "a semver release tag like v1.2.3",
+      "pulumi config set --stack staging facilitator:imageTag v1.2.3",
+    ],
+    [
+      "imageTag",
+      "latest",
+      "a semver release tag like v1.2.3",
+      "pulumi config set --stack staging facilitator:imageTag v1.2.3",
+    ],
     ["imageTag", "v1.2", "a semver release tag like v1.2.3", "facilitator:imageTag v1.2.3"],
-    ["usdcAddress", "0x1234", "0x followed by 40 hex digits", "facilitator:usdcAddress 0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582"],
+    [
+      "usdcAddress",
+      "0x1234",
+      "0x followed by 40 hex digits",
+      "facilitator:usdcAddress 0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582",
+    ],
     ["replicas", "0", "an integer from 1 to 50", "pulumi config set --stack staging facilitator:replicas 2"],
     ["replicas", "two", "an integer from 1 to 50", "facilitator:replicas 2"],
     ["replicas", "1.5", "an integer from 1 to 50", "facilitator:replicas 2"],
@@ -117,9 +148,19 @@ describe("every bad value names the key, what was expected and the exact fix", (
     ["memoryLimit", "512MB", "a memory quantity", "facilitator:memoryLimit 512Mi"],
     ["untaggedRetentionDays", "0", "an integer from 1 to 365", "facilitator:untaggedRetentionDays 14"],
     ["rpcPort", "70000", "an integer from 1 to 65535", "facilitator:rpcPort 443"],
-    ["registryReaders", '["alice@example.com"]', "a list of IAM members", "pulumi config set --stack staging --path 'facilitator:registryReaders[0]' serviceAccount:"],
+    [
+      "registryReaders",
+      '["alice@example.com"]',
+      "a list of IAM members",
+      "pulumi config set --stack staging --path 'facilitator:registryReaders[0]' serviceAccount:",
+    ],
     ["rpcEgressCidrs", '"0.0.0.0/0"', "a list of CIDRs", "--path 'facilitator:rpcEgressCidrs[0]' 0.0.0.0/0"],
-    ["ingressNamespaces", '["Ingress Nginx"]', "a list of namespace names", "--path 'facilitator:ingressNamespaces[0]' ingress-nginx"],
+    [
+      "ingressNamespaces",
+      '["Ingress Nginx"]',
+      "a list of namespace names",
+      "--path 'facilitator:ingressNamespaces[0]' ingress-nginx",
+    ],
   ];
   it.each(cases)("%s = %s", (key, value, expected, fix) => {
     const found = problems({ stack: "staging", config: { [key]: value } });
@@ -141,15 +182,24 @@ describe("every bad value names the key, what was expected and the exact fix", (
   it("a missing secret gives the --secret command", () => {
     const found = problems({ stack: "prod", config: { privateKey: undefined, rpcUrl: undefined } });
     expect(found).toEqual([
-      expect.stringContaining("Fix: pulumi config set --stack prod --secret facilitator:privateKey  (prompts for the 0x… key)"),
-      expect.stringContaining("Fix: pulumi config set --stack prod --secret facilitator:rpcUrl  (prompts for the https://… URL)"),
+      expect.stringContaining(
+        "Fix: pulumi config set --stack prod --secret facilitator:privateKey  (prompts for the 0x… key)",
+      ),
+      expect.stringContaining(
+        "Fix: pulumi config set --stack prod --secret facilitator:rpcUrl  (prompts for the https://… URL)",
+      ),
     ]);
   });
 
   it("a malformed secret is reported without echoing its value", () => {
-    const found = problems({ stack: "prod", secrets: { privateKey: "0xdeadbeef", rpcUrl: "ftp://rpc.example.invalid/secret-token-123" } });
+    const found = problems({
+      stack: "prod",
+      secrets: { privateKey: "0xdeadbeef", rpcUrl: "ftp://rpc.example.invalid/secret-token-123" },
+    });
     expect(found).toHaveLength(2);
-    expect(found[0]).toContain("facilitator:privateKey: expected the facilitator signer's private key, 0x followed by 64 hex digits; the value does not match (value not shown)");
+    expect(found[0]).toContain(
+      "facilitator:privateKey: expected the facilitator signer's private key, 0x followed by 64 hex digits; the value does not match (value not shown)",
+    );
     expect(found[1]).toContain("facilitator:rpcUrl: expected the Polygon Amoy JSON-RPC URL");
     expect(found.join("\n")).not.toMatch(/deadbeef|secret-token-123/);
   });
@@ -223,17 +273,26 @@ describe("every bad value names the key, what was expected and the exact fix", (
 
   it("a GHCR owner without its token is incomplete", () => {
     const [problem] = problems({ stack: "staging", config: { "ghcr.owner": "acme" } });
-    expect(problem).toContain("facilitator:ghcr.token: expected a GitHub token with write:packages; it is not set but facilitator:ghcr.owner is");
-    expect(problem).toContain("Fix: pulumi config set --stack staging --secret facilitator:ghcr.token  (prompts for the token)");
+    expect(problem).toContain(
+      "facilitator:ghcr.token: expected a GitHub token with write:packages; it is not set but facilitator:ghcr.owner is",
+    );
+    expect(problem).toContain(
+      "Fix: pulumi config set --stack staging --secret facilitator:ghcr.token  (prompts for the token)",
+    );
   });
 
   it("a kubeconfig that is not one is refused, with the from-file command", () => {
     const [problem] = problems({ stack: "staging", secrets: { kubeconfig: "not a kubeconfig" } });
-    expect(problem).toContain("Fix: pulumi config set --stack staging --secret facilitator:kubeconfig < kubeconfig.yaml");
+    expect(problem).toContain(
+      "Fix: pulumi config set --stack staging --secret facilitator:kubeconfig < kubeconfig.yaml",
+    );
   });
 
   it("reports every problem at once, in one error listing each", () => {
-    const { values, secretKeys } = stackConfig({ stack: "staging", config: { imageTag: "latest", replicas: "0", usdcAddress: "nope" } });
+    const { values, secretKeys } = stackConfig({
+      stack: "staging",
+      config: { imageTag: "latest", replicas: "0", usdcAddress: "nope" },
+    });
     expect(() => parseConfig("staging", values, secretKeys)).toThrow(
       /Stack configuration is invalid \(3 problems\):\n {2}- facilitator:imageTag: .*\n {2}- facilitator:usdcAddress: .*\n {2}- facilitator:replicas: /,
     );
@@ -242,7 +301,10 @@ describe("every bad value names the key, what was expected and the exact fix", (
 
 describe("Pulumi.yaml declares the whole contract", () => {
   it("the project is named after the config namespace (so the schema applies to facilitator:* keys), TypeScript on Node.js", () => {
-    const project = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { name: string; runtime: { name: string; options: Record<string, unknown> } };
+    const project = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+      name: string;
+      runtime: { name: string; options: Record<string, unknown> };
+    };
     expect(project.name).toBe(CONFIG_NAMESPACE);
     expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true, packagemanager: "npm" } });
   });
@@ -275,7 +337,14 @@ describe("Pulumi.yaml declares the whole contract", () => {
   it.each(["staging", "prod"])("Pulumi.%s.yaml holds no secret values", (stack) => {
     const text = readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8");
     const config = (parse(text) as { config: Record<string, unknown> }).config;
-    for (const key of ["facilitator:privateKey", "facilitator:signerKeys", "facilitator:apiKeys", "facilitator:rpcUrl", "facilitator:kubeconfig", "facilitator:ghcr.token"]) {
+    for (const key of [
+      "facilitator:privateKey",
+      "facilitator:signerKeys",
+      "facilitator:apiKeys",
+      "facilitator:rpcUrl",
+      "facilitator:kubeconfig",
+      "facilitator:ghcr.token",
+    ]) {
       expect(config[key], key).toBeUndefined();
     }
     expect(text).not.toMatch(/secure:|0x[0-9a-fA-F]{64}/);

@@ -21,7 +21,9 @@ const ownerOf = (stack: string) => configOf(stack, "githubReleaseTagsOwner");
 
 describe("release-tag rulesets in the committed stacks", () => {
   it("exactly one stack per repository owns them, by a project-wide setting the policy pack agrees with", () => {
-    const project = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+    const project = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { default?: unknown }>;
+    };
     expect(project.config["githubReleaseTagsOwner"]?.default).toBe(DEFAULT_RELEASE_TAGS_OWNER);
     const byRepository = new Map<string, string[]>();
     for (const stack of MANAGED) {
@@ -53,10 +55,16 @@ describe("release-tag rulesets in the committed stacks", () => {
       ],
       rules: { creation: true },
     });
-    expect(rulesets["release-tags-immutable"]).toEqual({ ...common, name: "release-tags-immutable", rules: { update: true, deletion: true, nonFastForward: true } });
+    expect(rulesets["release-tags-immutable"]).toEqual({
+      ...common,
+      name: "release-tags-immutable",
+      rules: { update: true, deletion: true, nonFastForward: true },
+    });
     expect(rulesets["release-tags-immutable"]?.["bypassActors"]).toBeUndefined();
     // through the same GitHub provider as the environments (owner from facilitator:githubRepository)
-    const providers = new Set(run.resources.filter((r) => r.type.startsWith("github:index/")).map((r) => r.provider.split("::")[3]));
+    const providers = new Set(
+      run.resources.filter((r) => r.type.startsWith("github:index/")).map((r) => r.provider.split("::")[3]),
+    );
     expect(providers.size).toBe(1);
   });
 
@@ -76,7 +84,9 @@ describe("the policy pack over the committed stacks' GitHub settings", () => {
     const resources = asPolicyInput(await runCommittedStack("prod")).filter((r) => r.type !== RULESET);
     const violations = (await runPolicies(policies, resources)).filter((v) => v.policy === "release-tags-protected");
     expect(violations.map((v) => v.message)).toEqual([
-      expect.stringMatching(/^Stack prod owns the release tags of facilitator-deploy, but its rulesets let anyone with write access create v\*\.\*\.\* tags/),
+      expect.stringMatching(
+        /^Stack prod owns the release tags of facilitator-deploy, but its rulesets let anyone with write access create v\*\.\*\.\* tags/,
+      ),
       expect.stringMatching(/let someone move v\*\.\*\.\* tags/),
       expect.stringMatching(/let someone delete v\*\.\*\.\* tags/),
     ]);

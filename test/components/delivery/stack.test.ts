@@ -35,7 +35,11 @@ describe("delivery in Pulumi.prod.yaml", () => {
       deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
     });
     const policies = run.ofType(POLICY).filter((p) => p.inputs.environment === "production");
-    expect(policies.map((p) => p.inputs).sort((a, b) => String(a.branchPattern ?? a.tagPattern).localeCompare(String(b.branchPattern ?? b.tagPattern)))).toEqual([
+    expect(
+      policies
+        .map((p) => p.inputs)
+        .sort((a, b) => String(a.branchPattern ?? a.tagPattern).localeCompare(String(b.branchPattern ?? b.tagPattern))),
+    ).toEqual([
       { repository: "facilitator-deploy", environment: "production", branchPattern: "main" },
       { repository: "facilitator-deploy", environment: "production", tagPattern: "v*.*.*" },
     ]);
@@ -48,7 +52,12 @@ describe("delivery in Pulumi.prod.yaml", () => {
         `assertion.repository_owner_id == '${committed("prod", "githubOwnerId")}' && ` +
         "(assertion.environment == 'production' || assertion.environment == 'production-preview')",
     );
-    expect(run.ofType(ACCOUNT).map((a) => [a.inputs.accountId, a.inputs.project]).sort()).toEqual([
+    expect(
+      run
+        .ofType(ACCOUNT)
+        .map((a) => [a.inputs.accountId, a.inputs.project])
+        .sort(),
+    ).toEqual([
       ["ci-deploy-prod", "x402-facilitator-prod"],
       ["ci-preview-prod", "x402-facilitator-prod"],
     ]);
@@ -56,8 +65,20 @@ describe("delivery in Pulumi.prod.yaml", () => {
     expect(run.ofType(KEY)).toHaveLength(0);
     expect(run.ofType(SECRET)).toHaveLength(0);
     // the workflows' variables, per environment
-    const names = (env: string) => run.ofType(VARIABLE).filter((v) => v.inputs.environment === env).map((v) => v.inputs.variableName).sort();
-    const expected = ["GCP_PROJECT", "GCP_SERVICE_ACCOUNT", "GCP_WORKLOAD_IDENTITY_PROVIDER", "GKE_CLUSTER", "GKE_LOCATION", "PULUMI_BACKEND_URL"];
+    const names = (env: string) =>
+      run
+        .ofType(VARIABLE)
+        .filter((v) => v.inputs.environment === env)
+        .map((v) => v.inputs.variableName)
+        .sort();
+    const expected = [
+      "GCP_PROJECT",
+      "GCP_SERVICE_ACCOUNT",
+      "GCP_WORKLOAD_IDENTITY_PROVIDER",
+      "GKE_CLUSTER",
+      "GKE_LOCATION",
+      "PULUMI_BACKEND_URL",
+    ];
     expect(names("production")).toEqual(expected);
     expect(names("production-preview")).toEqual(expected);
   });
@@ -70,7 +91,8 @@ describe("delivery in Pulumi.prod.yaml", () => {
       "serviceAccount:ci-preview-prod@x402-facilitator-prod.iam.gserviceaccount.com",
       "serviceAccount:gke-nodes@x402-facilitator-prod.iam.gserviceaccount.com",
     ]);
-    for (const m of reads) expect(m.inputs).toMatchObject({ project: "x402-facilitator-staging", repository: "facilitator" });
+    for (const m of reads)
+      expect(m.inputs).toMatchObject({ project: "x402-facilitator-staging", repository: "facilitator" });
     expect(run.ofType(REGISTRY_MEMBER).filter((m) => m.inputs.role !== "roles/artifactregistry.reader")).toEqual([]);
   });
 });
@@ -81,21 +103,44 @@ describe("delivery in Pulumi.staging.yaml", () => {
     const envs = Object.fromEntries(run.ofType(ENV).map((e) => [e.inputs.environment, e.inputs]));
     expect(Object.keys(envs).sort()).toEqual(["staging", "staging-preview"]);
     expect(envs.staging.reviewers).toBeUndefined();
-    expect(run.ofType(POLICY).map((p) => p.inputs.branchPattern ?? p.inputs.tagPattern).sort()).toEqual(["main", "v*.*.*"]);
+    expect(
+      run
+        .ofType(POLICY)
+        .map((p) => p.inputs.branchPattern ?? p.inputs.tagPattern)
+        .sort(),
+    ).toEqual(["main", "v*.*.*"]);
 
-    const members = (role: string) => run.ofType(REGISTRY_MEMBER).filter((m) => m.inputs.role === role).map((m) => m.inputs.member);
-    expect(members("roles/artifactregistry.writer")).toEqual(["serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com"]);
-    expect(members("roles/artifactregistry.reader")).toContain("serviceAccount:ci-preview-staging@x402-facilitator-staging.iam.gserviceaccount.com");
-    expect(members("roles/artifactregistry.reader")).not.toContain("serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com");
+    const members = (role: string) =>
+      run
+        .ofType(REGISTRY_MEMBER)
+        .filter((m) => m.inputs.role === role)
+        .map((m) => m.inputs.member);
+    expect(members("roles/artifactregistry.writer")).toEqual([
+      "serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com",
+    ]);
+    expect(members("roles/artifactregistry.reader")).toContain(
+      "serviceAccount:ci-preview-staging@x402-facilitator-staging.iam.gserviceaccount.com",
+    );
+    expect(members("roles/artifactregistry.reader")).not.toContain(
+      "serviceAccount:ci-deploy-staging@x402-facilitator-staging.iam.gserviceaccount.com",
+    );
     // the grants are made after the accounts exist
-    const accountUrn = (id: string) => run.ofType(ACCOUNT).find((a) => a.inputs.accountId === id)!.urn.split("::").pop()!;
-    const grantOf = (id: string) => run.ofType(REGISTRY_MEMBER).find((m) => String(m.inputs.member).includes(`:${id}@`))!;
+    const accountUrn = (id: string) =>
+      run
+        .ofType(ACCOUNT)
+        .find((a) => a.inputs.accountId === id)!
+        .urn.split("::")
+        .pop()!;
+    const grantOf = (id: string) =>
+      run.ofType(REGISTRY_MEMBER).find((m) => String(m.inputs.member).includes(`:${id}@`))!;
     for (const id of ["ci-deploy-staging", "ci-preview-staging"]) {
       expect(grantOf(id).options.dependsOn.some((urn) => urn.endsWith(`::${accountUrn(id)}`))).toBe(true);
     }
 
     const [provider] = run.ofType(WIF_PROVIDER);
-    expect(provider.inputs.attributeCondition).toContain(`assertion.repository_id == '${committed("staging", "githubRepositoryId")}'`);
+    expect(provider.inputs.attributeCondition).toContain(
+      `assertion.repository_id == '${committed("staging", "githubRepositoryId")}'`,
+    );
     expect(provider.inputs.attributeCondition).toContain("assertion.environment == 'staging'");
   });
 });
@@ -109,7 +154,9 @@ describe("the environment of each deploy job admits main, where release.yml runs
     const run = await runStack({ stack, registry: RELEASED });
     const env = run.ofType(ENV).find((e) => e.inputs.environment === environment)!;
     const policies = run.ofType(POLICY).filter((p) => p.inputs.environment === environment);
-    const custom = (env.inputs.deploymentBranchPolicy as { customBranchPolicies?: boolean } | undefined)?.customBranchPolicies === true;
+    const custom =
+      (env.inputs.deploymentBranchPolicy as { customBranchPolicies?: boolean } | undefined)?.customBranchPolicies ===
+      true;
     return !custom || policies.some((p) => p.inputs.branchPattern === "main");
   };
 
@@ -128,31 +175,39 @@ describe("the environment of each deploy job admits main, where release.yml runs
 });
 
 describe("facilitator:ciServiceAccountKey true (the opt-in fallback where keyless CI is not possible)", () => {
-  it.each(["staging", "prod"])("%s: one deployer key, published only as the secret GCP_CREDENTIALS_JSON of the deploy environment", async (stack) => {
-    const run = await runStack({ stack, registry: RELEASED, config: { ciServiceAccountKey: "true" } });
-    const deployer = run.ofType(ACCOUNT).find((a) => String(a.inputs.accountId).startsWith("ci-deploy-"))!;
-    const keys = run.ofType(KEY);
-    expect(keys.map((k) => k.inputs.serviceAccountId)).toEqual([deployer.state.name]); // the deployer's, never the previewer's
-    expect(keys[0]!.secretPaths).toEqual([]);
+  it.each(["staging", "prod"])(
+    "%s: one deployer key, published only as the secret GCP_CREDENTIALS_JSON of the deploy environment",
+    async (stack) => {
+      const run = await runStack({ stack, registry: RELEASED, config: { ciServiceAccountKey: "true" } });
+      const deployer = run.ofType(ACCOUNT).find((a) => String(a.inputs.accountId).startsWith("ci-deploy-"))!;
+      const keys = run.ofType(KEY);
+      expect(keys.map((k) => k.inputs.serviceAccountId)).toEqual([deployer.state.name]); // the deployer's, never the previewer's
+      expect(keys[0]!.secretPaths).toEqual([]);
 
-    const environment = committed(stack, "githubEnvironment");
-    const secrets = run.ofType(SECRET).filter((s) => s.inputs.secretName === "GCP_CREDENTIALS_JSON");
-    expect(secrets.map((s) => s.inputs.environment)).toEqual([environment]); // not the preview environment
-    const keyFile = JSON.parse(String(secrets[0]!.inputs.value)) as Record<string, unknown>;
-    expect(keyFile).toMatchObject({ type: "service_account", client_email: deployer.state.email });
-    expect(secrets[0]!.secretPaths).toContain("value"); // encrypted in state, masked in previews
-    // The key material is in no plain input and no stack output.
-    const material = Buffer.from(String(keys[0]!.state.privateKey), "base64").toString("utf8");
-    for (const r of run.resources.filter((x) => x.type !== SECRET)) expect(JSON.stringify(r.inputs), r.type).not.toContain(String(keyFile["private_key_id"]));
-    expect(JSON.stringify(run.outputs)).not.toContain(String(keyFile["private_key_id"]));
-    expect(material).toBe(secrets[0]!.inputs.value);
-  });
+      const environment = committed(stack, "githubEnvironment");
+      const secrets = run.ofType(SECRET).filter((s) => s.inputs.secretName === "GCP_CREDENTIALS_JSON");
+      expect(secrets.map((s) => s.inputs.environment)).toEqual([environment]); // not the preview environment
+      const keyFile = JSON.parse(String(secrets[0]!.inputs.value)) as Record<string, unknown>;
+      expect(keyFile).toMatchObject({ type: "service_account", client_email: deployer.state.email });
+      expect(secrets[0]!.secretPaths).toContain("value"); // encrypted in state, masked in previews
+      // The key material is in no plain input and no stack output.
+      const material = Buffer.from(String(keys[0]!.state.privateKey), "base64").toString("utf8");
+      for (const r of run.resources.filter((x) => x.type !== SECRET))
+        expect(JSON.stringify(r.inputs), r.type).not.toContain(String(keyFile["private_key_id"]));
+      expect(JSON.stringify(run.outputs)).not.toContain(String(keyFile["private_key_id"]));
+      expect(material).toBe(secrets[0]!.inputs.value);
+    },
+  );
 });
 
 describe("facilitator:githubManage false", () => {
   it.each(["staging", "prod"])("%s runs without any GitHub or workload identity resource", async (stack) => {
     const run = await runStack({ stack, registry: RELEASED, config: { githubManage: "false" } });
-    const delivery = run.resources.filter((r) => /^(github:|pulumi:providers:github|gcp:iam\/|gcp:serviceaccount\/|facilitator:index:(GithubDelivery|GithubEnvironment|CiIdentity))/.test(r.type));
+    const delivery = run.resources.filter((r) =>
+      /^(github:|pulumi:providers:github|gcp:iam\/|gcp:serviceaccount\/|facilitator:index:(GithubDelivery|GithubEnvironment|CiIdentity))/.test(
+        r.type,
+      ),
+    );
     expect(delivery).toEqual([]);
     expect(run.ofType("kubernetes:apps/v1:Deployment")).toHaveLength(1);
     expect(run.outputs.imageRef).toMatch(/@sha256:[0-9a-f]{64}$/);

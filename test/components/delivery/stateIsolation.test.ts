@@ -23,7 +23,10 @@ function stateBucketOf(stack: string): string {
 
 /** Every access grant on Cloud Storage: IAM on buckets/managed folders and ACLs (anything but the bucket and its objects). */
 function storageGrants(resources: RecordedResource[]): RecordedResource[] {
-  return resources.filter((r) => r.type.startsWith("gcp:storage/") && !/^gcp:storage\/(bucket:Bucket|bucketObject:BucketObject)$/.test(r.type));
+  return resources.filter(
+    (r) =>
+      r.type.startsWith("gcp:storage/") && !/^gcp:storage\/(bucket:Bucket|bucketObject:BucketObject)$/.test(r.type),
+  );
 }
 
 function members(grant: RecordedResource): string[] {
@@ -61,14 +64,18 @@ describe("state per stack in the committed stacks", () => {
       expect(others).not.toContain(bucket);
     }
     // And no project-wide role that reaches every bucket of the CI project.
-    const wide = run.resources.filter((r) => PROJECT_GRANT.test(r.type) && reachesEveryBucket(String(r.inputs["role"])));
+    const wide = run.resources.filter(
+      (r) => PROJECT_GRANT.test(r.type) && reachesEveryBucket(String(r.inputs["role"])),
+    );
     expect(wide.map((r) => r.inputs["role"])).toEqual([]);
   });
 
   it("staging's CI identities reach none of prod's state, and prod's none of staging's", async () => {
     const reachable = async (stack: string) =>
       storageGrants((await runCommittedStack(stack)).resources)
-        .filter((grant) => members(grant).some((m) => m.includes(`ci-deploy-${stack}@`) || m.includes(`ci-preview-${stack}@`)))
+        .filter((grant) =>
+          members(grant).some((m) => m.includes(`ci-deploy-${stack}@`) || m.includes(`ci-preview-${stack}@`)),
+        )
         .map((grant) => String(grant.inputs["bucket"]));
     expect(await reachable("staging")).not.toContain(stateBucketOf("prod"));
     expect(await reachable("prod")).not.toContain(stateBucketOf("staging"));
@@ -79,34 +86,57 @@ describe("state per stack in the committed stacks", () => {
 describe("config validation refuses a state grant that would cover another stack's state", () => {
   it("another stack's bucket (and its backend)", () => {
     const prodBucket = stateBucketOf("prod");
-    const found = problems({ stack: "staging", config: { ciStateBucket: prodBucket, ciBackendUrl: `gs://${prodBucket}` } });
+    const found = problems({
+      stack: "staging",
+      config: { ciStateBucket: prodBucket, ciBackendUrl: `gs://${prodBucket}` },
+    });
     expect(found).toEqual([
-      expect.stringContaining(`facilitator:ciStateBucket: expected a bucket that holds only stack staging's state, its name ending in "-staging"; got "${prodBucket}"`),
+      expect.stringContaining(
+        `facilitator:ciStateBucket: expected a bucket that holds only stack staging's state, its name ending in "-staging"; got "${prodBucket}"`,
+      ),
     ]);
     expect(found[0]).toMatch(/would let staging's CI read and write that stack's state/);
-    expect(found[0]).toContain(`Fix: gcloud storage buckets create gs://${prodBucket}-staging --uniform-bucket-level-access;`);
+    expect(found[0]).toContain(
+      `Fix: gcloud storage buckets create gs://${prodBucket}-staging --uniform-bucket-level-access;`,
+    );
     expect(found[0]).toContain(`pulumi config set --stack staging facilitator:ciStateBucket ${prodBucket}-staging`);
   });
 
   it("one bucket shared by the stacks (the layout before this change)", () => {
     for (const stack of ["staging", "prod"]) {
-      const found = problems({ stack, config: { ciStateBucket: "x402-facilitator-pulumi-state", ciBackendUrl: "gs://x402-facilitator-pulumi-state" } });
-      expect(found).toEqual([expect.stringContaining(`got "x402-facilitator-pulumi-state": the CI identities get a role on the whole bucket`)]);
+      const found = problems({
+        stack,
+        config: { ciStateBucket: "x402-facilitator-pulumi-state", ciBackendUrl: "gs://x402-facilitator-pulumi-state" },
+      });
+      expect(found).toEqual([
+        expect.stringContaining(
+          `got "x402-facilitator-pulumi-state": the CI identities get a role on the whole bucket`,
+        ),
+      ]);
       expect(found[0]).toContain(`facilitator:ciStateBucket x402-facilitator-pulumi-state-${stack}`);
     }
   });
 
   it("a backend URL in another bucket than the one granted", () => {
     expect(problems({ stack: "prod", config: { ciBackendUrl: "gs://x402-facilitator-pulumi-state" } })).toEqual([
-      expect.stringMatching(/^facilitator:ciBackendUrl: expected gs:\/\/x402-facilitator-pulumi-state-prod, the bucket facilitator:ciStateBucket grants; got "gs:\/\/x402-facilitator-pulumi-state"/),
+      expect.stringMatching(
+        /^facilitator:ciBackendUrl: expected gs:\/\/x402-facilitator-pulumi-state-prod, the bucket facilitator:ciStateBucket grants; got "gs:\/\/x402-facilitator-pulumi-state"/,
+      ),
     ]);
   });
 
-  it.each(["roles/storage.objectViewer", "roles/storage.admin", "roles/editor", "roles/viewer"])("a project-wide %s for a CI identity", (role) => {
-    expect(problems({ stack: "staging", config: { ciPreviewerRoles: JSON.stringify(["roles/container.viewer", role]) } })).toEqual([
-      expect.stringContaining(`facilitator:ciPreviewerRoles: expected a list of IAM roles that reach no Cloud Storage bucket; ${role} on the CI project reaches every bucket there`),
-    ]);
-  });
+  it.each(["roles/storage.objectViewer", "roles/storage.admin", "roles/editor", "roles/viewer"])(
+    "a project-wide %s for a CI identity",
+    (role) => {
+      expect(
+        problems({ stack: "staging", config: { ciPreviewerRoles: JSON.stringify(["roles/container.viewer", role]) } }),
+      ).toEqual([
+        expect.stringContaining(
+          `facilitator:ciPreviewerRoles: expected a list of IAM roles that reach no Cloud Storage bucket; ${role} on the CI project reaches every bucket there`,
+        ),
+      ]);
+    },
+  );
 
   it("the committed stacks pass", () => {
     for (const stack of committedStacks()) expect(problems({ stack }), stack).toEqual([]);

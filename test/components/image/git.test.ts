@@ -65,7 +65,9 @@ describe("readGitFacts", () => {
   it("outside a git checkout it fails clearly", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "facilitator-nogit-"));
     try {
-      expect(() => readGitFacts(dir, "v1.3.0")).toThrow(/Cannot read the git commit in .*The image is built only from a git checkout of the release tag/);
+      expect(() => readGitFacts(dir, "v1.3.0")).toThrow(
+        /Cannot read the git commit in .*The image is built only from a git checkout of the release tag/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -78,10 +80,19 @@ describe("readCommitProvenance (the image labels' commit facts)", () => {
     try {
       repo.commit("release");
       const first = readCommitProvenance(repo.dir);
-      expect(first).toEqual({ revision: repo.git("rev-parse", "HEAD"), created: repo.git("log", "-1", "--format=%cI"), source: "" });
+      expect(first).toEqual({
+        revision: repo.git("rev-parse", "HEAD"),
+        created: repo.git("log", "-1", "--format=%cI"),
+        source: "",
+      });
       expect(first.revision).toMatch(/^[0-9a-f]{40}$/);
       expect(first.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)$/);
-      repo.git("remote", "add", "origin", "https://x-access-token:ghs_fake@github.com/x402-payments/facilitator-deploy.git");
+      repo.git(
+        "remote",
+        "add",
+        "origin",
+        "https://x-access-token:ghs_fake@github.com/x402-payments/facilitator-deploy.git",
+      );
       const second = readCommitProvenance(repo.dir);
       expect(second).toEqual({ ...first, source: "https://github.com/x402-payments/facilitator-deploy" }); // no credentials
     } finally {
@@ -92,7 +103,9 @@ describe("readCommitProvenance (the image labels' commit facts)", () => {
   it("outside a git checkout it fails clearly", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "facilitator-nogit-"));
     try {
-      expect(() => readCommitProvenance(dir)).toThrow(/Cannot read the git commit in .*The image is built only from a git checkout/);
+      expect(() => readCommitProvenance(dir)).toThrow(
+        /Cannot read the git commit in .*The image is built only from a git checkout/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -102,9 +115,15 @@ describe("readCommitProvenance (the image labels' commit facts)", () => {
 describe("browsableUrl", () => {
   const cases: [remote: string, url: string][] = [
     ["git@github.com:x402-payments/facilitator-deploy.git", "https://github.com/x402-payments/facilitator-deploy"],
-    ["ssh://git@github.com/x402-payments/facilitator-deploy.git", "https://github.com/x402-payments/facilitator-deploy"],
+    [
+      "ssh://git@github.com/x402-payments/facilitator-deploy.git",
+      "https://github.com/x402-payments/facilitator-deploy",
+    ],
     ["https://github.com/x402-payments/facilitator-deploy.git", "https://github.com/x402-payments/facilitator-deploy"],
-    ["https://oauth2:glpat-fake@gitlab.example.com/group/facilitator-deploy", "https://gitlab.example.com/group/facilitator-deploy"],
+    [
+      "https://oauth2:glpat-fake@gitlab.example.com/group/facilitator-deploy",
+      "https://gitlab.example.com/group/facilitator-deploy",
+    ],
   ];
   it.each(cases)("%s → %s", (remote, url) => expect(browsableUrl(remote)).toBe(url));
 
@@ -113,7 +132,9 @@ describe("browsableUrl", () => {
     const script = readFileSync(path.join(REPO_ROOT, "scripts/publish.sh"), "utf8");
     const expression = /source_url\(\) \{\n.*\| sed -E '([^']+)'/.exec(script)?.[1];
     expect(expression, "source_url's sed expression in scripts/publish.sh").toBeDefined();
-    expect(execFileSync("sed", ["-E", expression!], { input: `${remote}\n`, encoding: "utf8" }).trim()).toBe(browsableUrl(remote));
+    expect(execFileSync("sed", ["-E", expression!], { input: `${remote}\n`, encoding: "utf8" }).trim()).toBe(
+      browsableUrl(remote),
+    );
   });
 
   it("an ssh port is not the web server's; a local path is not browsable", () => {

@@ -11,8 +11,15 @@ import { GET_DOCKER_IMAGES, invokeError, type RegistryImage } from "../../suppor
 import { runProgram } from "../../support/program";
 
 const REPOSITORY = "europe-west1-docker.pkg.dev/x402-facilitator-staging/facilitator/x402-facilitator-amoy";
-const where = { project: "x402-facilitator-staging", location: "europe-west1", repositoryId: "facilitator", imageName: "x402-facilitator-amoy" };
-const released: RegistryImage[] = [{ repository: REPOSITORY, tags: ["v1.2.3", "sha-2222222"], digest: fakeDigest("v1.2.3") }];
+const where = {
+  project: "x402-facilitator-staging",
+  location: "europe-west1",
+  repositoryId: "facilitator",
+  imageName: "x402-facilitator-amoy",
+};
+const released: RegistryImage[] = [
+  { repository: REPOSITORY, tags: ["v1.2.3", "sha-2222222"], digest: fakeDigest("v1.2.3") },
+];
 
 let repo: TempRepo | undefined;
 let noGit: string | undefined;
@@ -51,7 +58,16 @@ function notACheckout(): string {
 }
 
 function lookup(args: Partial<ImageLookupArgs>, registry: readonly RegistryImage[], invokes = {}) {
-  const full: ImageLookupArgs = { ...where, stack: "staging", tag: "v1.3.0", mayBuild: true, promoteOnly: false, createsRepository: false, contextDir: ".", ...args };
+  const full: ImageLookupArgs = {
+    ...where,
+    stack: "staging",
+    tag: "v1.3.0",
+    mayBuild: true,
+    promoteOnly: false,
+    createsRepository: false,
+    contextDir: ".",
+    ...args,
+  };
   return runProgram(async () => ({ action: await lookupImage(full) }), { registry, invokes });
 }
 
@@ -59,7 +75,12 @@ describe("lookupImage", () => {
   it("a released tag resolves to its digest without reading git", async () => {
     const run = await lookup({ tag: "v1.2.3", contextDir: notACheckout() }, released);
     expect(run.outputs["action"]).toEqual({ action: "resolve", digest: fakeDigest("v1.2.3") });
-    expect(run.invokes).toEqual([{ token: GET_DOCKER_IMAGES, inputs: { project: where.project, location: where.location, repositoryId: where.repositoryId } }]);
+    expect(run.invokes).toEqual([
+      {
+        token: GET_DOCKER_IMAGES,
+        inputs: { project: where.project, location: where.location, repositoryId: where.repositoryId },
+      },
+    ]);
   });
 
   it("a missing tag with HEAD cleanly at it is built", async () => {
@@ -94,43 +115,71 @@ describe("lookupImage", () => {
 
   it("a missing tag with HEAD elsewhere fails with the clear error", async () => {
     const dir = checkout("v1.3.0", false);
-    await expect(lookup({ contextDir: dir }, released)).rejects.toThrow(/Image tag v1\.3\.0 is not in .*, and HEAD \([0-9a-f]{7}\) is not at git tag v1\.3\.0/);
+    await expect(lookup({ contextDir: dir }, released)).rejects.toThrow(
+      /Image tag v1\.3\.0 is not in .*, and HEAD \([0-9a-f]{7}\) is not at git tag v1\.3\.0/,
+    );
   });
 
   it("a stack that may build, outside a git checkout, stops with a clear error", async () => {
-    await expect(lookup({ contextDir: notACheckout() }, released)).rejects.toThrow(/Cannot read the git commit in .*built only from a git checkout of the release tag/);
+    await expect(lookup({ contextDir: notACheckout() }, released)).rejects.toThrow(
+      /Cannot read the git commit in .*built only from a git checkout of the release tag/,
+    );
   });
 
   it("a promote-only stack never builds, even configured to and at the tag", async () => {
     const dir = checkout("v1.3.0", true);
-    await expect(lookup({ stack: "prod", promoteOnly: true, mayBuild: true, contextDir: dir }, released)).rejects.toThrow(
-      /Stack prod only deploys images the staging stack built/,
-    );
+    await expect(
+      lookup({ stack: "prod", promoteOnly: true, mayBuild: true, contextDir: dir }, released),
+    ).rejects.toThrow(/Stack prod only deploys images the staging stack built/);
   });
 
   it("a repository this run creates does not exist yet: no tags, so build", async () => {
     const dir = checkout("v1.3.0", true);
-    const missing = { [GET_DOCKER_IMAGES]: () => { throw invokeError("googleapi: Error 404: Requested entity was not found."); } };
+    const missing = {
+      [GET_DOCKER_IMAGES]: () => {
+        throw invokeError("googleapi: Error 404: Requested entity was not found.");
+      },
+    };
     const run = await lookup({ contextDir: dir, createsRepository: true }, [], missing);
     expect(run.outputs["action"]).toMatchObject({ action: "build" });
   });
 
   it("a missing repository this stack does not create, or any other listing error, stops the run", async () => {
-    const missing = { [GET_DOCKER_IMAGES]: () => { throw invokeError("googleapi: Error 404: Requested entity was not found."); } };
-    await expect(lookup({ createsRepository: false }, [], missing)).rejects.toThrow(/Cannot list the images in .*x402-facilitator-amoy: .*404/);
-    const denied = { [GET_DOCKER_IMAGES]: () => { throw invokeError("googleapi: Error 403: Permission denied"); } };
-    await expect(lookup({ createsRepository: true }, [], denied)).rejects.toThrow(/Cannot list the images .*403.*roles\/artifactregistry\.reader/);
+    const missing = {
+      [GET_DOCKER_IMAGES]: () => {
+        throw invokeError("googleapi: Error 404: Requested entity was not found.");
+      },
+    };
+    await expect(lookup({ createsRepository: false }, [], missing)).rejects.toThrow(
+      /Cannot list the images in .*x402-facilitator-amoy: .*404/,
+    );
+    const denied = {
+      [GET_DOCKER_IMAGES]: () => {
+        throw invokeError("googleapi: Error 403: Permission denied");
+      },
+    };
+    await expect(lookup({ createsRepository: true }, [], denied)).rejects.toThrow(
+      /Cannot list the images .*403.*roles\/artifactregistry\.reader/,
+    );
   });
 });
 
 describe("FacilitatorImage", () => {
   const base = { ...where, tag: "v1.3.0", contextDir: "." };
-  const commit = { revision: "abc1234".padEnd(40, "0"), created: "2026-11-02T10:11:12+01:00", source: "https://github.com/x402-payments/facilitator-deploy" };
+  const commit = {
+    revision: "abc1234".padEnd(40, "0"),
+    created: "2026-11-02T10:11:12+01:00",
+    source: "https://github.com/x402-payments/facilitator-deploy",
+  };
 
   it("resolve: references the digest and builds nothing", async () => {
     const digest = fakeDigest("v1.2.3");
     const run = await runProgram(() => {
-      const image = new FacilitatorImage("facilitator", { ...base, tag: "v1.2.3", action: { action: "resolve", digest } });
+      const image = new FacilitatorImage("facilitator", {
+        ...base,
+        tag: "v1.2.3",
+        action: { action: "resolve", digest },
+      });
       return { repository: image.repository, tag: image.tag, digest: image.digest, ref: image.ref };
     });
     expect(run.outputs).toEqual({ repository: REPOSITORY, tag: "v1.2.3", digest, ref: `${REPOSITORY}@${digest}` });
@@ -140,8 +189,17 @@ describe("FacilitatorImage", () => {
 
   it("build: one image, both immutable tags, pushed with the ambient access token, kept on delete", async () => {
     const run = await runProgram(() => {
-      const registry = new gcp.artifactregistry.Repository("repo", { format: "DOCKER", repositoryId: "facilitator", location: "europe-west1", project: where.project });
-      const image = new FacilitatorImage("facilitator", { ...base, action: { action: "build", shortSha: "abc1234", commit }, after: [registry] });
+      const registry = new gcp.artifactregistry.Repository("repo", {
+        format: "DOCKER",
+        repositoryId: "facilitator",
+        location: "europe-west1",
+        project: where.project,
+      });
+      const image = new FacilitatorImage("facilitator", {
+        ...base,
+        action: { action: "build", shortSha: "abc1234", commit },
+        after: [registry],
+      });
       return { digest: image.digest, ref: image.ref };
     });
     const built = run.one("docker-build:index:Image");
@@ -152,7 +210,9 @@ describe("FacilitatorImage", () => {
       dockerfile: { location: "demo/facilitator-amoy.Dockerfile" },
       platforms: ["linux/amd64"],
       buildOnPreview: false,
-      registries: [{ address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: "fake-access-token" }],
+      registries: [
+        { address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: "fake-access-token" },
+      ],
       // The Dockerfile's OCI label args, as scripts/publish.sh passes them (rebuilds of a commit label alike).
       buildArgs: { CREATED: commit.created, REVISION: commit.revision, SOURCE: commit.source, VERSION: "v1.3.0" },
     });
@@ -169,7 +229,12 @@ describe("FacilitatorImage", () => {
 
   it("build with GHCR: the same build also pushes both tags to ghcr.io/<owner>/x402-facilitator-amoy", async () => {
     const run = await runProgram(() => {
-      const image = new FacilitatorImage("facilitator", { ...base, action: { action: "build", shortSha: "abc1234", commit }, ghcrOwner: "acme", ghcrToken: "ghp_fake" });
+      const image = new FacilitatorImage("facilitator", {
+        ...base,
+        action: { action: "build", shortSha: "abc1234", commit },
+        ghcrOwner: "acme",
+        ghcrToken: "ghp_fake",
+      });
       return { ref: image.ref };
     });
     const built = run.one("docker-build:index:Image");

@@ -20,7 +20,16 @@ const DIGEST = fakeDigest("v1.2.3");
 const AT_TAG = { shortSha: "abc1234", headAtTag: true, clean: true };
 
 function facts(overrides: Partial<ImageFacts>): ImageFacts {
-  return { stack: "staging", tag: "v1.3.0", repository: REPOSITORY, digest: undefined, mayBuild: true, promoteOnly: false, git: AT_TAG, ...overrides };
+  return {
+    stack: "staging",
+    tag: "v1.3.0",
+    repository: REPOSITORY,
+    digest: undefined,
+    mayBuild: true,
+    promoteOnly: false,
+    git: AT_TAG,
+    ...overrides,
+  };
 }
 
 describe("planImage", () => {
@@ -69,7 +78,9 @@ describe("planImage", () => {
   it("a dirty tree at the tag fails: the build would not be the tagged commit", () => {
     const plan = planImage(facts({ git: { ...AT_TAG, clean: false } }));
     expect(plan.action).toBe("fail");
-    expect(plan.action === "fail" && plan.reason).toContain("HEAD is at v1.3.0 but the working tree has uncommitted or untracked changes");
+    expect(plan.action === "fail" && plan.reason).toContain(
+      "HEAD is at v1.3.0 but the working tree has uncommitted or untracked changes",
+    );
   });
 
   it("refuses to guess without git facts when a build is possible", () => {
@@ -79,9 +90,17 @@ describe("planImage", () => {
 
 describe("registry listing and references", () => {
   const listing = [
-    { imageName: "x402-facilitator-amoy", selfLink: `${REPOSITORY}@${fakeDigest("old")}`, tags: ["v1.2.2", "sha-1111111"] },
+    {
+      imageName: "x402-facilitator-amoy",
+      selfLink: `${REPOSITORY}@${fakeDigest("old")}`,
+      tags: ["v1.2.2", "sha-1111111"],
+    },
     { imageName: "x402-facilitator-amoy", selfLink: `${REPOSITORY}@${DIGEST}`, tags: ["v1.2.3", "sha-2222222"] },
-    { imageName: "other-image", selfLink: `${REPOSITORY.replace("x402-facilitator-amoy", "other-image")}@${fakeDigest("other")}`, tags: ["v1.3.0"] },
+    {
+      imageName: "other-image",
+      selfLink: `${REPOSITORY.replace("x402-facilitator-amoy", "other-image")}@${fakeDigest("other")}`,
+      tags: ["v1.3.0"],
+    },
   ];
 
   it("finds the digest a tag points to, only for the right image", () => {
@@ -92,11 +111,15 @@ describe("registry listing and references", () => {
   });
 
   it("a listed image without a digest is an error, not a silent miss", () => {
-    expect(() => findTagDigest([{ imageName: "x", selfLink: "host/p/r/x:v1", tags: ["v1"] }], "x", "v1")).toThrow(/without a digest/);
+    expect(() => findTagDigest([{ imageName: "x", selfLink: "host/p/r/x:v1", tags: ["v1"] }], "x", "v1")).toThrow(
+      /without a digest/,
+    );
   });
 
   it("builds registry paths and digest references", () => {
-    expect(artifactRegistryImage("europe-west1", "p-1", "facilitator", "img")).toBe("europe-west1-docker.pkg.dev/p-1/facilitator/img");
+    expect(artifactRegistryImage("europe-west1", "p-1", "facilitator", "img")).toBe(
+      "europe-west1-docker.pkg.dev/p-1/facilitator/img",
+    );
     expect(artifactRegistryHost("us")).toBe("us-docker.pkg.dev");
     expect(imageRefByDigest(REPOSITORY, DIGEST)).toBe(`${REPOSITORY}@${DIGEST}`);
     expect(() => imageRefByDigest(REPOSITORY, "v1.2.3")).toThrow(/Not an image digest/);

@@ -12,7 +12,10 @@ describe("LocalFacilitatorImage", () => {
   it("resolve: references the digest and builds nothing", async () => {
     const digest = fakeDigest("sha-1a2b3c4");
     const run = await runProgram(() => {
-      const image = new LocalFacilitatorImage("facilitator", { ...base, action: { action: "resolve", tag: "sha-1a2b3c4", digest } });
+      const image = new LocalFacilitatorImage("facilitator", {
+        ...base,
+        action: { action: "resolve", tag: "sha-1a2b3c4", digest },
+      });
       return { repository: image.repository, tag: image.tag, digest: image.digest, ref: image.ref };
     });
     expect(run.outputs).toEqual({ repository: REPOSITORY, tag: "sha-1a2b3c4", digest, ref: `${REPOSITORY}@${digest}` });
@@ -21,7 +24,10 @@ describe("LocalFacilitatorImage", () => {
 
   it("is named as its class is, with an alias of its former type token, so an existing local stack sees no replacement", async () => {
     const run = await runProgram(() => {
-      new LocalFacilitatorImage("facilitator", { ...base, action: { action: "resolve", tag: "v1.2.3", digest: fakeDigest("v1.2.3") } });
+      new LocalFacilitatorImage("facilitator", {
+        ...base,
+        action: { action: "resolve", tag: "v1.2.3", digest: fakeDigest("v1.2.3") },
+      });
       return {};
     });
     const component = run.one("facilitator:index:LocalFacilitatorImage");

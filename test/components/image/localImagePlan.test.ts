@@ -21,11 +21,20 @@ describe("planLocalImage (the local tag policy)", () => {
   });
 
   it("a tag in the registry is resolved, never rebuilt", () => {
-    expect(planLocalImage(facts({ digest, git: undefined, mayBuild: false }))).toEqual({ action: "resolve", tag: "sha-1a2b3c4", digest });
+    expect(planLocalImage(facts({ digest, git: undefined, mayBuild: false }))).toEqual({
+      action: "resolve",
+      tag: "sha-1a2b3c4",
+      digest,
+    });
   });
 
   it("HEAD's sha- tag is built from a clean build context", () => {
-    expect(planLocalImage(facts({}))).toEqual({ action: "build", tag: "sha-1a2b3c4", tags: ["sha-1a2b3c4"], shortSha: "1a2b3c4" });
+    expect(planLocalImage(facts({}))).toEqual({
+      action: "build",
+      tag: "sha-1a2b3c4",
+      tags: ["sha-1a2b3c4"],
+      shortSha: "1a2b3c4",
+    });
   });
 
   it("a release tag is built only at that git tag, and pushed with its sha- tag too", () => {
@@ -36,14 +45,22 @@ describe("planLocalImage (the local tag policy)", () => {
       shortSha: "1a2b3c4",
     });
     const plan = planLocalImage(facts({ tag: "v1.2.3" }));
-    expect(plan).toMatchObject({ action: "fail", reason: expect.stringMatching(/HEAD \(sha-1a2b3c4\) is not at git tag v1\.2\.3, so it cannot be built/) });
+    expect(plan).toMatchObject({
+      action: "fail",
+      reason: expect.stringMatching(/HEAD \(sha-1a2b3c4\) is not at git tag v1\.2\.3, so it cannot be built/),
+    });
   });
 
   it("a dirty build context, or a stack that may not build, fails with the fix", () => {
-    expect(planLocalImage(facts({ git: { ...git, clean: false } }))).toMatchObject({ action: "fail", reason: expect.stringMatching(/uncommitted or untracked changes.*Commit them/) });
+    expect(planLocalImage(facts({ git: { ...git, clean: false } }))).toMatchObject({
+      action: "fail",
+      reason: expect.stringMatching(/uncommitted or untracked changes.*Commit them/),
+    });
     expect(planLocalImage(facts({ mayBuild: false }))).toMatchObject({
       action: "fail",
-      reason: expect.stringMatching(/facilitator:build is false.*pulumi config set --stack local facilitator:build true/),
+      reason: expect.stringMatching(
+        /facilitator:build is false.*pulumi config set --stack local facilitator:build true/,
+      ),
     });
   });
 });

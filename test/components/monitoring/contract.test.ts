@@ -34,7 +34,10 @@ afterAll(async () => {
 
 /** Metric families in Prometheus text format, histogram series folded into their family. */
 function exportedFamilies(text: string): Set<string> {
-  const names = text.split("\n").filter((line) => line.startsWith("# TYPE ")).map((line) => line.split(" ")[2]!);
+  const names = text
+    .split("\n")
+    .filter((line) => line.startsWith("# TYPE "))
+    .map((line) => line.split(" ")[2]!);
   return new Set(names);
 }
 
@@ -45,20 +48,29 @@ function queriedFamilies(promql: string): string[] {
 
 describe("the service exports what monitoring queries", () => {
   it("after a verification and a settlement, every alert and dashboard metric is on /metrics", async () => {
-    const presented = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1) });
+    const presented = requirementsV2({
+      asset: chain.token.address,
+      payTo: chain.seller.account.address,
+      amount: usdc(1),
+    });
     const body = JSON.stringify(facilitatorBody(await signPaymentV2(chain.buyer.account, presented), presented));
-    const post = (path: string) => fetch(`${service.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const post = (path: string) =>
+      fetch(`${service.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
     expect(await (await post(SERVICE_PATHS.verify)).json()).toMatchObject({ isValid: true });
     expect(await (await post(SERVICE_PATHS.settle)).json()).toMatchObject({ success: true });
 
     const exported = exportedFamilies(await (await fetch(`${service.url}${SERVICE_PATHS.metrics}`)).text());
-    const queries = [...alertRules(workload, thresholds).map((r) => r.query), dashboardJson("staging", workload.namespace, thresholds)];
+    const queries = [
+      ...alertRules(workload, thresholds).map((r) => r.query),
+      dashboardJson("staging", workload.namespace, thresholds),
+    ];
     const queried = [...new Set(queries.flatMap(queriedFamilies))].sort();
     expect(queried.length).toBeGreaterThan(5);
     expect(queried.filter((name) => !exported.has(name))).toEqual([]);
   });
 
   it("the probe paths the deployment uses answer 200", async () => {
-    for (const path of [SERVICE_PATHS.live, SERVICE_PATHS.ready]) expect((await fetch(`${service.url}${path}`)).status, path).toBe(200);
+    for (const path of [SERVICE_PATHS.live, SERVICE_PATHS.ready])
+      expect((await fetch(`${service.url}${path}`)).status, path).toBe(200);
   });
 });

@@ -4,7 +4,10 @@ import { Monitoring, type MonitoringArgs } from "../../../components/monitoring/
 import type { RecordedResource } from "../../support/mocks";
 import { runProgram } from "../../support/program";
 
-const CHANNELS = ["projects/x402-facilitator-prod/notificationChannels/111", "projects/x402-facilitator-prod/notificationChannels/222"];
+const CHANNELS = [
+  "projects/x402-facilitator-prod/notificationChannels/111",
+  "projects/x402-facilitator-prod/notificationChannels/222",
+];
 const args: MonitoringArgs = {
   stack: "prod",
   namespace: "facilitator-prod",
@@ -82,16 +85,26 @@ describe("Monitoring", () => {
       "monitoring-signer-balance",
     ]);
     for (const alert of alerts) {
-      expect(alert.inputs).toMatchObject({ project: "x402-facilitator-prod", combiner: "OR", notificationChannels: CHANNELS });
-      const [condition] = alert.inputs.conditions as { conditionPrometheusQueryLanguage: { query: string; disableMetricValidation: boolean } }[];
+      expect(alert.inputs).toMatchObject({
+        project: "x402-facilitator-prod",
+        combiner: "OR",
+        notificationChannels: CHANNELS,
+      });
+      const [condition] = alert.inputs.conditions as {
+        conditionPrometheusQueryLanguage: { query: string; disableMetricValidation: boolean };
+      }[];
       expect(condition?.conditionPrometheusQueryLanguage.query).toContain('namespace="facilitator-prod"');
       expect(condition?.conditionPrometheusQueryLanguage.disableMetricValidation).toBe(true);
     }
-    const query = (i: number) => (alerts[i]?.inputs.conditions as { conditionPrometheusQueryLanguage: { query: string } }[])[0]?.conditionPrometheusQueryLanguage.query;
+    const query = (i: number) =>
+      (alerts[i]?.inputs.conditions as { conditionPrometheusQueryLanguage: { query: string } }[])[0]
+        ?.conditionPrometheusQueryLanguage.query;
     expect(query(0)).toMatch(/> 0\.02$/);
     expect(query(1)).toMatch(/outcome="failure".*> 5$/);
     expect(query(2)).toMatch(/< 2$/);
-    expect(query(3)).toMatch(/^\(min\(facilitator_dependencies_healthy\{namespace="facilitator-prod"\}\) or vector\(0\)\) < 1$/);
+    expect(query(3)).toMatch(
+      /^\(min\(facilitator_dependencies_healthy\{namespace="facilitator-prod"\}\) or vector\(0\)\) < 1$/,
+    );
     expect(query(4)).toMatch(/< 1500000000000000000$/);
     expect(alerts.map((a) => a.inputs.severity)).toEqual(["ERROR", "ERROR", "CRITICAL", "CRITICAL", "WARNING"]);
     expect(alerts[0]?.inputs.displayName).toBe("Facilitator prod: 5xx responses above 2%");

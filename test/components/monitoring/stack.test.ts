@@ -26,13 +26,20 @@ describe.each(MONITORED_STACKS)("monitoring of stack %s", (stack) => {
     const scrape = result.one(POD_MONITORING);
     expect(scrape.inputs).toMatchObject({
       metadata: { namespace: deployment.metadata.namespace },
-      spec: { selector: { matchLabels: deployment.spec.selector.matchLabels }, endpoints: [{ port: 5401, path: "/metrics" }] },
+      spec: {
+        selector: { matchLabels: deployment.spec.selector.matchLabels },
+        endpoints: [{ port: 5401, path: "/metrics" }],
+      },
     });
     const component = result.one(MONITORING);
     expect(scrape.parent).toBe(component.urn);
     expect(scrape.provider).toContain("pulumi:providers:kubernetes");
-    const netpol = result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => (p.inputs["metadata"] as { name?: string }).name === SCRAPE_POLICY);
-    expect((netpol?.inputs["spec"] as { podSelector: unknown }).podSelector).toEqual({ matchLabels: deployment.spec.selector.matchLabels });
+    const netpol = result
+      .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+      .find((p) => (p.inputs["metadata"] as { name?: string }).name === SCRAPE_POLICY);
+    expect((netpol?.inputs["spec"] as { podSelector: unknown }).podSelector).toEqual({
+      matchLabels: deployment.spec.selector.matchLabels,
+    });
   });
 
   it("alerts the stack's channels with its own thresholds", async () => {

@@ -21,8 +21,13 @@ export function detectDockerEngine(): DockerEngine {
   if (detected) return detected;
   const r = spawnSync(dockerCli, ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8", timeout: 15_000 });
   if (r.error) detected = { available: false, detail: `${dockerCli}: ${r.error.message}` };
-  else if (r.status !== 0) detected = { available: false, detail: (r.stderr || r.stdout).trim().split("\n").pop() ?? `exit ${r.status}` };
-  else detected = { available: true, detail: `engine ${r.stdout.trim()} at ${process.env.DOCKER_HOST ?? "the default socket"}` };
+  else if (r.status !== 0)
+    detected = { available: false, detail: (r.stderr || r.stdout).trim().split("\n").pop() ?? `exit ${r.status}` };
+  else
+    detected = {
+      available: true,
+      detail: `engine ${r.stdout.trim()} at ${process.env.DOCKER_HOST ?? "the default socket"}`,
+    };
   return detected;
 }
 
@@ -35,9 +40,17 @@ export const localRegistry: string = process.env.LOCAL_REGISTRY ?? "127.0.0.1:50
 let registryAnswers: boolean | undefined;
 function localRegistryAnswers(): boolean {
   registryAnswers ??=
-    spawnSync(process.execPath, ["-e", "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))", `http://${localRegistry}/v2/`], {
-      timeout: 10_000,
-    }).status === 0;
+    spawnSync(
+      process.execPath,
+      [
+        "-e",
+        "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+        `http://${localRegistry}/v2/`,
+      ],
+      {
+        timeout: 10_000,
+      },
+    ).status === 0;
   return registryAnswers;
 }
 
@@ -72,7 +85,10 @@ export function describeWithDocker(name: string, body: () => void, options: { ne
 }
 
 /** Runs the Docker CLI; returns stdout, throws with stderr when it fails. */
-export function docker(args: string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): string {
+export function docker(
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): string {
   const r = spawnSync(dockerCli, args, {
     cwd: options.cwd,
     encoding: "utf8",
@@ -81,7 +97,8 @@ export function docker(args: string[], options: { cwd?: string; timeoutMs?: numb
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw new Error(`docker ${args.join(" ")}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`docker ${args.join(" ")} exited ${r.status}:\n${r.stderr}${r.stdout}`.slice(-4000));
+  if (r.status !== 0)
+    throw new Error(`docker ${args.join(" ")} exited ${r.status}:\n${r.stderr}${r.stdout}`.slice(-4000));
   return r.stdout.trim();
 }
 

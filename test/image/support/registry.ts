@@ -30,7 +30,10 @@ export async function listTags(registry: string, repository: string): Promise<st
  */
 export async function buildAndPushFacilitatorImage(root: string, repository: string, tag: string): Promise<string> {
   const ref = `${localRegistry}/${repository}:${tag}`;
-  docker(["build", "-f", "demo/facilitator-amoy.Dockerfile", "-t", ref, ...machineBuildFlags(), "."], { cwd: root, timeoutMs: 900_000 });
+  docker(["build", "-f", "demo/facilitator-amoy.Dockerfile", "-t", ref, ...machineBuildFlags(), "."], {
+    cwd: root,
+    timeoutMs: 900_000,
+  });
   docker(["push", ref], { timeoutMs: 300_000 });
   const digest = await manifestDigest(localRegistry, repository, tag);
   if (!digest) throw new Error(`pushed ${ref} but the registry has no digest for it`);

@@ -31,7 +31,9 @@ export async function startFakeRegistry(manifests: Readonly<Record<string, strin
       res.writeHead(404, { "content-type": "application/json" }).end();
       return;
     }
-    res.writeHead(200, { "docker-content-digest": digest, "content-type": "application/vnd.oci.image.index.v1+json" }).end();
+    res
+      .writeHead(200, { "docker-content-digest": digest, "content-type": "application/vnd.oci.image.index.v1+json" })
+      .end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

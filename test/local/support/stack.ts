@@ -66,13 +66,21 @@ export interface LocalStackRun extends StackRun {
  * Runs the local stack with a fake registry holding `tags` (default: sha-<HEAD short> of `cwd`).
  * Other options as for runStack; `config.localRegistry` is always the fake registry.
  */
-export async function runLocalStack(options: Omit<StackRunOptions, "stack" | "registry"> & { tags?: readonly string[]; registry?: FakeRegistry } = {}): Promise<LocalStackRun> {
+export async function runLocalStack(
+  options: Omit<StackRunOptions, "stack" | "registry"> & { tags?: readonly string[]; registry?: FakeRegistry } = {},
+): Promise<LocalStackRun> {
   const own = options.registry === undefined;
   const tags = options.tags ?? [`sha-${headShortSha(options.cwd)}`];
-  const registry = options.registry ?? (await startFakeRegistry(Object.fromEntries(tags.map((tag) => [`${localImageName()}:${tag}`, localDigest(tag)]))));
+  const registry =
+    options.registry ??
+    (await startFakeRegistry(Object.fromEntries(tags.map((tag) => [`${localImageName()}:${tag}`, localDigest(tag)]))));
   try {
     const { tags: _tags, registry: _registry, ...rest } = options;
-    const run = await runStack({ ...rest, stack: LOCAL_STACK, config: { ...(options.config ?? {}), localRegistry: registry.address } });
+    const run = await runStack({
+      ...rest,
+      stack: LOCAL_STACK,
+      config: { ...(options.config ?? {}), localRegistry: registry.address },
+    });
     return { ...run, registry: registry.address };
   } finally {
     if (own) await registry.stop();

@@ -38,7 +38,10 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const load = () => loadavg().map((l) => l.toFixed(2)).join(" / ");
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ");
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
@@ -46,7 +49,8 @@ async function main(): Promise<void> {
   process.stdout.write(`facilitator benchmark: ${cpus().length} CPUs, load average (1/5/15 min) ${loadBefore}\n`);
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: SERVICE_DIR, stdio: "inherit" });
 
-  if (ONLY !== undefined && ONLY !== "verify" && ONLY !== "settle") throw new Error(`BENCH_ONLY=${ONLY}: use verify or settle (or unset it for both)`);
+  if (ONLY !== undefined && ONLY !== "verify" && ONLY !== "settle")
+    throw new Error(`BENCH_ONLY=${ONLY}: use verify or settle (or unset it for both)`);
   if (ONLY !== "settle") await benchVerify();
   if (ONLY !== "verify") {
     for (const keys of [1, 2]) {
@@ -56,7 +60,9 @@ async function main(): Promise<void> {
 
   process.stdout.write(`\n| measurement | throughput | p50 | p99 | notes |\n|---|---|---|---|---|\n`);
   for (const r of rows) process.stdout.write(`| ${r.what} | ${r.throughput} | ${r.p50} | ${r.p99} | ${r.notes} |\n`);
-  process.stdout.write(`\nload average (1/5/15 min): before ${loadBefore}, after ${load()} on ${cpus().length} CPUs; load generator, anvil and the service share them.\n`);
+  process.stdout.write(
+    `\nload average (1/5/15 min): before ${loadBefore}, after ${load()} on ${cpus().length} CPUs; load generator, anvil and the service share them.\n`,
+  );
 }
 
 async function benchVerify(): Promise<void> {
@@ -79,7 +85,9 @@ async function benchVerify(): Promise<void> {
         p99: ms(result.latency.p99),
         notes: `${result.requests.total} requests in ${VERIFY_SECONDS} s${bad ? `, ${bad} NOT VALID/FAILED` : ", all isValid:true"}; CPU per request: service ${cpu.service}, anvil ${cpu.anvil}, load generator ${cpu.generator} ms; load ${load()}`,
       });
-      process.stdout.write(`verify c=${connections}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, bad ${bad}\n`);
+      process.stdout.write(
+        `verify c=${connections}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, bad ${bad}\n`,
+      );
     }
   } finally {
     await service.stop();
@@ -87,7 +95,13 @@ async function benchVerify(): Promise<void> {
   }
 }
 
-function runVerify(service: FacilitatorProcess, bodies: string[], connections: number, seconds: number, expected: string): Promise<autocannon.Result> {
+function runVerify(
+  service: FacilitatorProcess,
+  bodies: string[],
+  connections: number,
+  seconds: number,
+  expected: string,
+): Promise<autocannon.Result> {
   let next = 0;
   return autocannon({
     url: `${service.url}/verify`,
@@ -107,11 +121,22 @@ function runVerify(service: FacilitatorProcess, bodies: string[], connections: n
 
 /** Distinct EIP-3009 authorizations for /verify, signed as the official client signs them (same EIP-712 message). */
 async function signVerifyBodies(chain: TestChain, count: number): Promise<string[]> {
-  const requirements: PaymentRequirements = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(0.01) });
+  const requirements: PaymentRequirements = requirementsV2({
+    asset: chain.token.address,
+    payTo: chain.seller.account.address,
+    amount: usdc(0.01),
+  });
   const validBefore = BigInt(Math.floor(Date.now() / 1000) + 3_600);
   const bodies: string[] = [];
   for (let i = 0; i < count; i++) {
-    const authorization = { from: chain.buyer.account.address, to: getAddress(requirements.payTo), value: usdc(0.01), validAfter: 0n, validBefore, nonce: randomNonce() };
+    const authorization = {
+      from: chain.buyer.account.address,
+      to: getAddress(requirements.payTo),
+      value: usdc(0.01),
+      validAfter: 0n,
+      validBefore,
+      nonce: randomNonce(),
+    };
     const signature = await chain.buyer.account.signTypedData({
       domain: { name: "USDC", version: "2", chainId: AMOY_CHAIN_ID, verifyingContract: getAddress(requirements.asset) },
       types: authorizationTypes,
@@ -123,7 +148,12 @@ async function signVerifyBodies(chain: TestChain, count: number): Promise<string
       resource: { url: "http://localhost/paid" },
       accepted: requirements,
       payload: {
-        authorization: { ...authorization, value: authorization.value.toString(), validAfter: "0", validBefore: validBefore.toString() },
+        authorization: {
+          ...authorization,
+          value: authorization.value.toString(),
+          validAfter: "0",
+          validBefore: validBefore.toString(),
+        },
         signature,
       },
     };
@@ -135,7 +165,13 @@ async function signVerifyBodies(chain: TestChain, count: number): Promise<string
 async function benchSettle(keys: number, blockTime: number | undefined): Promise<void> {
   const chain = await startTestChain({ blockTime, buyerFunds: usdc(1_000) });
   const pool = [chain.facilitator, devAccount(8)].slice(0, keys); // anvil dev keys #1, #8 (public test keys)
-  const env = keys === 1 ? chain.facilitatorEnv() : chain.facilitatorEnv({ FACILITATOR_PRIVATE_KEY: "", FACILITATOR_PRIVATE_KEYS: pool.map((a) => a.privateKey).join(",") });
+  const env =
+    keys === 1
+      ? chain.facilitatorEnv()
+      : chain.facilitatorEnv({
+          FACILITATOR_PRIVATE_KEY: "",
+          FACILITATOR_PRIVATE_KEYS: pool.map((a) => a.privateKey).join(","),
+        });
   const service = await startFacilitator({ env });
   try {
     const payments = await signPayments(chain, SETTLE_COUNT, usdc(0.01));
@@ -170,7 +206,11 @@ interface CpuSnapshot {
 /** CPU used so far by the service, anvil and this process (autocannon runs in it). */
 function cpuSnapshot(service: FacilitatorProcess, chain: TestChain): CpuSnapshot {
   const own = process.cpuUsage();
-  return { service: processCpuMs(service.child.pid!), anvil: processCpuMs(chain.anvil.pid), generator: (own.user + own.system) / 1000 };
+  return {
+    service: processCpuMs(service.child.pid!),
+    anvil: processCpuMs(chain.anvil.pid),
+    generator: (own.user + own.system) / 1000,
+  };
 }
 
 function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, requests: number): Record<keyof CpuSnapshot, string> {
@@ -195,7 +235,9 @@ function percentile(sorted: number[], q: number): number {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -22,7 +22,8 @@ function chainPort(argv: readonly string[], env: Record<string, string | undefin
     else throw new UsageError(`unknown argument '${arg}'`);
   }
   if (text === undefined || text.trim() === "") return DEFAULT_PORT;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > 65535) throw new UsageError(`the port must be an integer from 1 to 65535 (got "${text}")`);
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > 65535)
+    throw new UsageError(`the port must be an integer from 1 to 65535 (got "${text}")`);
   return Number(text);
 }
 
@@ -48,15 +49,21 @@ async function main(): Promise<void> {
   say(`  RPC from this machine:  http://127.0.0.1:${port}`);
   say(`  RPC from a container:   http://host.docker.internal:${port}`);
   say(`  TestUSDC (USDC, EIP-712 version 2, 6 decimals): ${getAddress(token.address)}`);
-  say(`  signer: ${facilitator.account.address}  ${formatEther(BigInt(signerBalance))} POL for gas  (anvil dev key #1)`);
-  say(`  buyer:  ${buyer.account.address}  ${formatUnits(BUYER_FUNDS, 6)} USDC  key ${buyer.privateKey}  (anvil dev key #2)`);
+  say(
+    `  signer: ${facilitator.account.address}  ${formatEther(BigInt(signerBalance))} POL for gas  (anvil dev key #1)`,
+  );
+  say(
+    `  buyer:  ${buyer.account.address}  ${formatUnits(BUYER_FUNDS, 6)} USDC  key ${buyer.privateKey}  (anvil dev key #2)`,
+  );
   say();
   say("anvil's dev keys are published test keys: anyone can spend from them on any real chain. Local use only.");
   say("Point the local stack at this chain:");
   say();
   say(`pulumi config set --stack local --secret facilitator:rpcUrl http://host.docker.internal:${port}`);
   say(`pulumi config set --stack local facilitator:usdcAddress ${getAddress(token.address)}`);
-  say(`pulumi config set --stack local --secret facilitator:privateKey ${facilitator.privateKey}   # anvil dev key #1 (public test key)`);
+  say(
+    `pulumi config set --stack local --secret facilitator:privateKey ${facilitator.privateKey}   # anvil dev key #1 (public test key)`,
+  );
   say();
   say("Ctrl-C stops the chain; its state goes with it (a new start deploys the token at the same address).");
 

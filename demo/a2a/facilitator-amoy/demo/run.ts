@@ -24,7 +24,8 @@ import { SERVICE_DIR, usdc } from "../test/support/token.js";
 const NETWORK: Network = "eip155:80002";
 const PRICE = usdc(0.01);
 const step = (n: number, text: string) => console.log(`\n[${n}] ${text}`);
-const show = (label: string, value: unknown) => console.log(`    ${label}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+const show = (label: string, value: unknown) =>
+  console.log(`    ${label}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
 const amount = (atomic: bigint) => `${formatUnits(atomic, 6)} USDC`;
 
 let chain: TestChain | undefined;
@@ -52,7 +53,10 @@ async function main(): Promise<void> {
   step(3, "Starting a paid resource server (official x402 Express middleware)");
   const port = await freePort();
   const app = express();
-  const server = new x402ResourceServer(new HTTPFacilitatorClient({ url: facilitator.url })).register(NETWORK, new ExactEvmScheme());
+  const server = new x402ResourceServer(new HTTPFacilitatorClient({ url: facilitator.url })).register(
+    NETWORK,
+    new ExactEvmScheme(),
+  );
   app.use(
     paymentMiddleware(
       {
@@ -78,7 +82,10 @@ async function main(): Promise<void> {
   const resourceUrl = `http://127.0.0.1:${port}/weather`;
   show("resource", `${resourceUrl} (price ${amount(PRICE)})`);
 
-  const before = { buyer: await token.balanceOf(buyer.account.address), seller: await token.balanceOf(seller.account.address) };
+  const before = {
+    buyer: await token.balanceOf(buyer.account.address),
+    seller: await token.balanceOf(seller.account.address),
+  };
   step(4, "Balances before");
   show("buyer", amount(before.buyer));
   show("seller", amount(before.seller));
@@ -88,7 +95,13 @@ async function main(): Promise<void> {
   show("status", `${unpaid.status} ${unpaid.statusText}`);
   const required = decodePaymentRequiredHeader(unpaid.headers.get("payment-required") ?? "");
   const accepted = required.accepts[0]!;
-  show("requirements", { scheme: accepted.scheme, network: accepted.network, asset: accepted.asset, amount: accepted.amount, payTo: accepted.payTo });
+  show("requirements", {
+    scheme: accepted.scheme,
+    network: accepted.network,
+    asset: accepted.asset,
+    amount: accepted.amount,
+    payTo: accepted.payTo,
+  });
 
   step(6, "Buyer pays with the official x402 fetch client");
   const client = buyerClient(buyer.account, token.address).onAfterPaymentCreation(async ({ paymentPayload }) => {
@@ -103,10 +116,14 @@ async function main(): Promise<void> {
   show("settlement", { success: settlement.success, network: settlement.network, transaction: settlement.transaction });
 
   step(7, "Balances after");
-  const after = { buyer: await token.balanceOf(buyer.account.address), seller: await token.balanceOf(seller.account.address) };
+  const after = {
+    buyer: await token.balanceOf(buyer.account.address),
+    seller: await token.balanceOf(seller.account.address),
+  };
   show("buyer", `${amount(after.buyer)} (${amount(after.buyer - before.buyer)})`);
   show("seller", `${amount(after.seller)} (+${amount(after.seller - before.seller)})`);
-  if (before.buyer - after.buyer !== PRICE || after.seller - before.seller !== PRICE) throw new Error("balances did not move by the price");
+  if (before.buyer - after.buyer !== PRICE || after.seller - before.seller !== PRICE)
+    throw new Error("balances did not move by the price");
   console.log("\nDone: paid, settled on chain, and served.");
 }
 
@@ -117,10 +134,9 @@ async function stopAll(): Promise<void> {
   if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
 }
 
-main()
-  .then(stopAll, async (error: unknown) => {
-    console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
-    if (facilitator) console.error(`facilitator output:\n${facilitator.output()}`);
-    await stopAll();
-    process.exitCode = 1;
-  });
+main().then(stopAll, async (error: unknown) => {
+  console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (facilitator) console.error(`facilitator output:\n${facilitator.output()}`);
+  await stopAll();
+  process.exitCode = 1;
+});

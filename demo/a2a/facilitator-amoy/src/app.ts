@@ -29,7 +29,11 @@ export interface App {
 
 export function createApp(config: Config, logger: Logger): App {
   const client = createAmoyClient(config);
-  const signers = new SignerPool(client, config.privateKeys.map((key) => privateKeyToAccount(key)), config.minPriorityFeeWei);
+  const signers = new SignerPool(
+    client,
+    config.privateKeys.map((key) => privateKeyToAccount(key)),
+    config.minPriorityFeeWei,
+  );
   const receipts = new ReceiptWatcher(client, RECEIPT_POLL_MS);
   const facilitator = new Facilitator({
     client,
@@ -57,7 +61,12 @@ export function createApp(config: Config, logger: Logger): App {
     () => !lifecycle.draining,
     () => receipts.pending,
   );
-  const server = buildServer({ facilitator, logger, metrics, health: () => health.check(), lifecycle,
+  const server = buildServer({
+    facilitator,
+    logger,
+    metrics,
+    health: () => health.check(),
+    lifecycle,
     apiKeys: config.apiKeys,
     timeouts: { requestMs: config.requestTimeoutMs, settleMs: config.settleTimeoutMs },
   });
@@ -71,7 +80,18 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     base: { service: "facilitator-amoy" },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ["privateKey", "*.privateKey", "privateKeys", "*.privateKeys", "apiKeys", "*.apiKeys", "config", "*.config", "req.headers.authorization", 'req.headers["x-api-key"]'],
+      paths: [
+        "privateKey",
+        "*.privateKey",
+        "privateKeys",
+        "*.privateKeys",
+        "apiKeys",
+        "*.apiKeys",
+        "config",
+        "*.config",
+        "req.headers.authorization",
+        'req.headers["x-api-key"]',
+      ],
       censor: "[redacted]",
     },
   };

@@ -25,17 +25,27 @@ async function main(): Promise<number> {
     process.stderr.write(`facilitator: start-up error: ${chain.problem}\n`);
     return 1;
   }
-  if (!chain.ok) logger.warn({ problem: chain.problem }, "RPC not answering at start-up: /readyz stays red and /verify, /settle answer 503 until it does");
+  if (!chain.ok)
+    logger.warn(
+      { problem: chain.problem },
+      "RPC not answering at start-up: /readyz stays red and /verify, /settle answer 503 until it does",
+    );
 
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     lifecycle.draining = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs, awaitingReceipts: receipts.pending }, "shutting down: refusing new work, finishing in-flight settlements");
+    logger.info(
+      { signal, graceMs: config.shutdownGraceMs, awaitingReceipts: receipts.pending },
+      "shutting down: refusing new work, finishing in-flight settlements",
+    );
     // Past the grace period, settlements still waiting for a receipt answer settlement_pending with their hash.
     const grace = setTimeout(() => {
-      logger.warn({ awaitingReceipts: receipts.pending }, "shutdown grace period over: answering in-flight settlements as pending");
+      logger.warn(
+        { awaitingReceipts: receipts.pending },
+        "shutdown grace period over: answering in-flight settlements as pending",
+      );
       receipts.stop();
     }, config.shutdownGraceMs);
     setTimeout(() => {
@@ -58,7 +68,10 @@ async function main(): Promise<number> {
   };
   // A library promise nobody awaits must not take every in-flight settlement down with the process.
   process.on("unhandledRejection", (reason: unknown) => {
-    logger.error({ error: reason instanceof Error ? reason.message.split("\n")[0] : String(reason) }, "unhandled promise rejection (ignored)");
+    logger.error(
+      { error: reason instanceof Error ? reason.message.split("\n")[0] : String(reason) },
+      "unhandled promise rejection (ignored)",
+    );
   });
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
@@ -80,7 +93,9 @@ async function main(): Promise<number> {
       auth: config.apiKeys.length > 0 ? "api keys required on /verify and /settle" : "open",
       signatureRecovery: recoveryBackend.native ? "native (libsecp256k1)" : "pure JS (@noble/curves)",
     },
-    config.realSettle ? "facilitator listening (REAL_SETTLE=true: settlements are broadcast)" : "facilitator listening (REAL_SETTLE=false: settlements are simulated, never broadcast)",
+    config.realSettle
+      ? "facilitator listening (REAL_SETTLE=true: settlements are broadcast)"
+      : "facilitator listening (REAL_SETTLE=false: settlements are simulated, never broadcast)",
   );
   return 0;
 }

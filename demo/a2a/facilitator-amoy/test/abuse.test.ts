@@ -3,7 +3,16 @@
 // plays the chain (automine off where the attack needs a transaction to sit in the pool).
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { eip3009ABI } from "@x402/evm";
-import { createWalletClient, encodeFunctionData, getAddress, http, parseGwei, parseSignature, type Address, type Hex } from "viem";
+import {
+  createWalletClient,
+  encodeFunctionData,
+  getAddress,
+  http,
+  parseGwei,
+  parseSignature,
+  type Address,
+  type Hex,
+} from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { devAccount } from "./support/accounts.js";
 import { startTestChain, type TestChain } from "./support/chain.js";
@@ -26,7 +35,9 @@ let contracts: InProcessFacilitator; // ALLOW_CONTRACT_PAYERS=true
 beforeAll(async () => {
   chain = await startTestChain();
   service = createInProcessFacilitator(chain.facilitatorEnv({ SETTLE_TIMEOUT_MS: "20000" }));
-  contracts = createInProcessFacilitator(chain.facilitatorEnv({ SETTLE_TIMEOUT_MS: "20000", ALLOW_CONTRACT_PAYERS: "true" }));
+  contracts = createInProcessFacilitator(
+    chain.facilitatorEnv({ SETTLE_TIMEOUT_MS: "20000", ALLOW_CONTRACT_PAYERS: "true" }),
+  );
 });
 
 afterEach(async () => {
@@ -41,7 +52,12 @@ afterAll(async () => {
 const requirements = (amount: bigint): PaymentRequirements =>
   requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount });
 
-async function call(on: InProcessFacilitator, route: "/verify" | "/settle", payload: PaymentPayload, presented: PaymentRequirements) {
+async function call(
+  on: InProcessFacilitator,
+  route: "/verify" | "/settle",
+  payload: PaymentPayload,
+  presented: PaymentRequirements,
+) {
   const response = await on.server.inject({ method: "POST", url: route, payload: facilitatorBody(payload, presented) });
   return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
 }
@@ -87,7 +103,14 @@ function paymentFrom(from: Address, presented: PaymentRequirements): PaymentPayl
     accepted: presented,
     payload: {
       signature: SIGNATURE_65,
-      authorization: { from, to: presented.payTo, value: presented.amount, validAfter: String(now - 600), validBefore: String(now + 300), nonce: randomNonce() },
+      authorization: {
+        from,
+        to: presented.payTo,
+        value: presented.amount,
+        validAfter: String(now - 600),
+        validBefore: String(now + 300),
+        nonce: randomNonce(),
+      },
     },
   };
 }
@@ -97,7 +120,10 @@ describe("no zero-value or dust settlements", () => {
     const presented = requirements(0n);
     const payload = await signPaymentV2(devAccount(7).account, presented); // anvil dev key #7: holds no USDC
     const before = await signerNonce();
-    expect((await call(service, "/verify", payload, presented)).body).toMatchObject({ isValid: false, invalidReason: "amount_below_minimum" });
+    expect((await call(service, "/verify", payload, presented)).body).toMatchObject({
+      isValid: false,
+      invalidReason: "amount_below_minimum",
+    });
     const settle = await call(service, "/settle", payload, presented);
     expect(settle.body).toMatchObject({ success: false, errorReason: "amount_below_minimum", transaction: "" });
     expect(String(settle.body.errorMessage)).toContain("MIN_PAYMENT_AMOUNT");
@@ -108,9 +134,13 @@ describe("no zero-value or dust settlements", () => {
     const floor = createInProcessFacilitator(chain.facilitatorEnv({ MIN_PAYMENT_AMOUNT: "1000" }));
     try {
       const below = requirements(999n);
-      expect((await call(floor, "/verify", await signPaymentV2(chain.buyer.account, below), below)).body).toMatchObject({ invalidReason: "amount_below_minimum" });
+      expect((await call(floor, "/verify", await signPaymentV2(chain.buyer.account, below), below)).body).toMatchObject(
+        { invalidReason: "amount_below_minimum" },
+      );
       const at = requirements(1000n);
-      expect((await call(floor, "/settle", await signPaymentV2(chain.buyer.account, at), at)).body).toMatchObject({ success: true });
+      expect((await call(floor, "/settle", await signPaymentV2(chain.buyer.account, at), at)).body).toMatchObject({
+        success: true,
+      });
     } finally {
       await floor.close();
     }
@@ -122,10 +152,15 @@ describe("pending debits are reserved per payer", () => {
     const payer = devAccount(5); // anvil dev key #5
     await chain.token.mint(payer.account.address, usdc(15));
     const presented = requirements(usdc(10));
-    const [first, second] = await Promise.all([signPaymentV2(payer.account, presented), signPaymentV2(payer.account, presented)]);
+    const [first, second] = await Promise.all([
+      signPaymentV2(payer.account, presented),
+      signPaymentV2(payer.account, presented),
+    ]);
     const before = await signerNonce();
     await chain.anvil.rpc("evm_setAutomine", [false]);
-    const results = await mining(Promise.all([call(service, "/settle", first!, presented), call(service, "/settle", second!, presented)]));
+    const results = await mining(
+      Promise.all([call(service, "/settle", first!, presented), call(service, "/settle", second!, presented)]),
+    );
 
     expect(results.filter((r) => r.body.success === true)).toHaveLength(1);
     const refused = results.find((r) => r.body.success !== true)!;
@@ -141,10 +176,16 @@ describe("contract payers: opt-in, gas-capped, cooled down after a revert", () =
     const wallet = await contractPayer(BURN_THEN_APPROVE, usdc(5));
     const presented = requirements(usdc(1));
     const payload = paymentFrom(wallet, presented);
-    expect((await call(service, "/settle", payload, presented)).body).toMatchObject({ errorReason: "contract_payer_not_allowed" });
+    expect((await call(service, "/settle", payload, presented)).body).toMatchObject({
+      errorReason: "contract_payer_not_allowed",
+    });
     const before = await signerNonce();
     const settle = await call(contracts, "/settle", payload, presented);
-    expect(settle.body).toMatchObject({ success: false, errorReason: "contract_payer_gas_limit_exceeded", transaction: "" });
+    expect(settle.body).toMatchObject({
+      success: false,
+      errorReason: "contract_payer_gas_limit_exceeded",
+      transaction: "",
+    });
     expect(String(settle.body.errorMessage)).toMatch(/needs \d+ gas, above the cap of 200000/);
     expect(await signerNonce()).toBe(before);
   });
@@ -179,18 +220,42 @@ describe("a payment that landed is reported as landed", () => {
     await untilBroadcast(before);
 
     // A mempool watcher copies the authorization into its own transaction with a higher tip (anvil orders by fee).
-    const watcher = createWalletClient({ chain: localAmoy(chain.anvil.url), transport: http(chain.anvil.url), account: devAccount(8).account });
+    const watcher = createWalletClient({
+      chain: localAmoy(chain.anvil.url),
+      transport: http(chain.anvil.url),
+      account: devAccount(8).account,
+    });
     const a = payload.payload.authorization as Record<string, string>;
     const { r, s, v } = parseSignature(payload.payload.signature as Hex);
     const data = encodeFunctionData({
       abi: eip3009ABI,
       functionName: "transferWithAuthorization",
-      args: [a.from as Address, a.to as Address, BigInt(a.value!), BigInt(a.validAfter!), BigInt(a.validBefore!), a.nonce as Hex, Number(v), r, s],
+      args: [
+        a.from as Address,
+        a.to as Address,
+        BigInt(a.value!),
+        BigInt(a.validAfter!),
+        BigInt(a.validBefore!),
+        a.nonce as Hex,
+        Number(v),
+        r,
+        s,
+      ],
     });
-    const theirs = await watcher.sendTransaction({ to: chain.token.address, data, gas: 200_000n, maxPriorityFeePerGas: parseGwei("500"), maxFeePerGas: parseGwei("1000") });
+    const theirs = await watcher.sendTransaction({
+      to: chain.token.address,
+      data,
+      gas: 200_000n,
+      maxPriorityFeePerGas: parseGwei("500"),
+      maxFeePerGas: parseGwei("1000"),
+    });
     const settle = await mining(settling);
 
-    expect(settle.body).toMatchObject({ success: false, errorReason: "authorization_settled_elsewhere", transaction: theirs });
+    expect(settle.body).toMatchObject({
+      success: false,
+      errorReason: "authorization_settled_elsewhere",
+      transaction: theirs,
+    });
     expect(String(settle.body.errorMessage)).toContain(devAccount(8).account.address);
     expect(await chain.token.balanceOf(chain.seller.account.address)).toBe(sellerBefore + usdc(2));
   });
@@ -203,7 +268,11 @@ describe("a payment that landed is reported as landed", () => {
       const first = await call(service, "/settle", payload, presented);
       expect(first.body).toMatchObject({ success: true });
       const second = await call(replica, "/settle", payload, presented);
-      expect(second.body).toMatchObject({ success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: first.body.transaction });
+      expect(second.body).toMatchObject({
+        success: false,
+        errorReason: "invalid_exact_evm_nonce_already_used",
+        transaction: first.body.transaction,
+      });
       expect(String(second.body.errorMessage)).toContain("already settled by this facilitator");
     } finally {
       await replica.close();

@@ -39,7 +39,11 @@ const healthcheck = (port: number) =>
 describe("dist bundle, run with no node_modules", () => {
   it("settles a payment through the official facilitator client", async () => {
     const client = new HTTPFacilitatorClient({ url: service.url });
-    const requirements = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(2) });
+    const requirements = requirementsV2({
+      asset: chain.token.address,
+      payTo: chain.seller.account.address,
+      amount: usdc(2),
+    });
     const payment = await signPaymentV2(chain.buyer.account, requirements);
     const before = await chain.token.balanceOf(chain.seller.account.address);
     expect(await client.settle(payment, requirements)).toMatchObject({ success: true });
@@ -59,12 +63,30 @@ describe("dist bundle, run with no node_modules", () => {
   it("logs JSON lines: start-up with the signer, one line per request, never the key", async () => {
     await fetch(`${service.url}/supported`);
     // The request line is written once the response has gone out: give the pipe a moment.
-    for (let i = 0; i < 50 && !service.output().includes('"route":"/supported"'); i++) await new Promise((r) => setTimeout(r, 20));
-    const lines = service.output().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringContaining("facilitator listening"), signers: [chain.facilitator.account.address], realSettle: true }));
+    for (let i = 0; i < 50 && !service.output().includes('"route":"/supported"'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const lines = service
+      .output()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: expect.stringContaining("facilitator listening"),
+        signers: [chain.facilitator.account.address],
+        realSettle: true,
+      }),
+    );
     // The native secp256k1 binding travels in dist/prebuilds and loads from there (not a pure-JS fallback).
-    expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringContaining("facilitator listening"), signatureRecovery: "native (libsecp256k1)" }));
-    expect(lines).toContainEqual(expect.objectContaining({ msg: "request", method: "GET", route: "/supported", status: 200 }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: expect.stringContaining("facilitator listening"),
+        signatureRecovery: "native (libsecp256k1)",
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: "request", method: "GET", route: "/supported", status: 200 }),
+    );
     expect(service.output().toLowerCase()).not.toContain(chain.facilitator.privateKey.slice(2).toLowerCase());
   });
 

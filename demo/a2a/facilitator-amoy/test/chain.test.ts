@@ -13,14 +13,18 @@ import { compileTestUsdc, localAmoy, SERVICE_DIR, usdc } from "./support/token.j
 
 let child: ChildProcess | undefined;
 afterAll(() => {
-  if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, "SIGKILL");
+  if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null)
+    process.kill(-child.pid, "SIGKILL");
 });
 
 /** Resolves with everything printed once `done` matches it; rejects if the process exits first. */
 function outputUntil(process_: ChildProcess, done: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`no match for ${done} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no match for ${done} within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (done.test(output)) {
@@ -60,8 +64,15 @@ async function chainIdAt(url: string): Promise<number | undefined> {
 it("prints the local stack's config for a running chain with the test token, and stops on Ctrl-C", async () => {
   const port = await freePort();
   const { PORT: _ignored, ...env } = process.env;
-  child = spawn("npm", ["run", "chain", "--", "--port", String(port)], { cwd: SERVICE_DIR, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child!.once("exit", (code, signal) => resolve({ code, signal })));
+  child = spawn("npm", ["run", "chain", "--", "--port", String(port)], {
+    cwd: SERVICE_DIR,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child!.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   let output = await outputUntil(child, /Ctrl-C stops the chain/, 120_000);
 
   const configLines = output.split("\n").filter((line) => line.startsWith("pulumi config set --stack local "));
@@ -72,7 +83,9 @@ it("prints the local stack's config for a running chain with the test token, and
     return line!.split(` facilitator:${key} `)[1]!.split(/\s+/)[0]!;
   };
   expect(configLines.find((l) => l.includes("facilitator:rpcUrl"))).toContain("--secret");
-  expect(configLines.find((l) => l.includes("facilitator:privateKey"))).toMatch(/--secret .* # anvil dev key #1 \(public test key\)$/);
+  expect(configLines.find((l) => l.includes("facilitator:privateKey"))).toMatch(
+    /--secret .* # anvil dev key #1 \(public test key\)$/,
+  );
   expect(value("rpcUrl")).toBe(`http://host.docker.internal:${port}`);
   const token = value("usdcAddress") as Address;
   const signer = privateKeyToAccount(value("privateKey") as Hex);
@@ -85,7 +98,14 @@ it("prints the local stack's config for a running chain with the test token, and
   const { abi } = await compileTestUsdc();
   expect(await client.readContract({ address: token, abi, functionName: "name" })).toBe("USDC");
   expect(await client.readContract({ address: token, abi, functionName: "version" })).toBe("2");
-  expect(await client.readContract({ address: token, abi, functionName: "balanceOf", args: [roles.buyer().account.address] })).toBe(usdc(1_000));
+  expect(
+    await client.readContract({
+      address: token,
+      abi,
+      functionName: "balanceOf",
+      args: [roles.buyer().account.address],
+    }),
+  ).toBe(usdc(1_000));
   expect(await client.getBalance({ address: signer.address })).toBeGreaterThan(10n ** 18n);
   expect(isAddressEqual(token, "0x5FbDB2315678afecb367f032d93f642f64180aa3")).toBe(true); // deployer #0, nonce 0: the same on every start
   const lan = lanAddress();

@@ -75,7 +75,10 @@ describe("loadConfig", () => {
     [{ FACILITATOR_PRIVATE_KEY: "" }, "FACILITATOR_PRIVATE_KEY is required"],
     [{ FACILITATOR_PRIVATE_KEY: key.slice(0, 40) }, "FACILITATOR_PRIVATE_KEY is not a valid secp256k1 private key"],
     [{ FACILITATOR_PRIVATE_KEY: key.slice(2) }, "FACILITATOR_PRIVATE_KEY is not a valid secp256k1 private key"],
-    [{ FACILITATOR_PRIVATE_KEY: `0x${"f".repeat(64)}` }, "FACILITATOR_PRIVATE_KEY is not a valid secp256k1 private key"],
+    [
+      { FACILITATOR_PRIVATE_KEY: `0x${"f".repeat(64)}` },
+      "FACILITATOR_PRIVATE_KEY is not a valid secp256k1 private key",
+    ],
     [{ AMOY_RPC_URL: undefined }, "AMOY_RPC_URL is required"],
     [{ AMOY_RPC_URL: "localhost:8545" }, "AMOY_RPC_URL must be an http:// or https:// URL"],
     [{ AMOY_RPC_URL: "wss://rpc.example" }, "AMOY_RPC_URL must be an http:// or https:// URL"],
@@ -83,14 +86,26 @@ describe("loadConfig", () => {
     [{ REAL_SETTLE: "yes" }, 'REAL_SETTLE must be true or false (got "yes")'],
     [{ PORT: "0" }, 'PORT must be an integer from 1 to 65535 (got "0")'],
     [{ PORT: "http" }, 'PORT must be an integer from 1 to 65535 (got "http")'],
-    [{ LOG_LEVEL: "verbose" }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
+    [
+      { LOG_LEVEL: "verbose" },
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
+    ],
     [{ RPC_TIMEOUT_MS: "5" }, 'RPC_TIMEOUT_MS must be an integer from 100 to 120000 (got "5")'],
     [{ SETTLE_TIMEOUT_MS: "-1" }, 'SETTLE_TIMEOUT_MS must be an integer from 100 to 600000 (got "-1")'],
-    [{ MIN_PAYMENT_AMOUNT: "0" }, 'MIN_PAYMENT_AMOUNT must be a positive integer amount of the token\'s atomic units (got "0")'],
+    [
+      { MIN_PAYMENT_AMOUNT: "0" },
+      'MIN_PAYMENT_AMOUNT must be a positive integer amount of the token\'s atomic units (got "0")',
+    ],
     [{ ALLOW_CONTRACT_PAYERS: "maybe" }, 'ALLOW_CONTRACT_PAYERS must be true or false (got "maybe")'],
-    [{ MIN_PRIORITY_FEE_GWEI: "-1" }, 'MIN_PRIORITY_FEE_GWEI must be a non-negative number of gwei with at most 9 decimals (got "-1")'],
+    [
+      { MIN_PRIORITY_FEE_GWEI: "-1" },
+      'MIN_PRIORITY_FEE_GWEI must be a non-negative number of gwei with at most 9 decimals (got "-1")',
+    ],
     [{ REQUEST_TIMEOUT_MS: "50" }, 'REQUEST_TIMEOUT_MS must be an integer from 100 to 120000 (got "50")'],
-    [{ CONTRACT_PAYER_GAS_LIMIT: "1000" }, 'CONTRACT_PAYER_GAS_LIMIT must be an integer from 50000 to 10000000 (got "1000")'],
+    [
+      { CONTRACT_PAYER_GAS_LIMIT: "1000" },
+      'CONTRACT_PAYER_GAS_LIMIT must be an integer from 50000 to 10000000 (got "1000")',
+    ],
   ])("rejects %o with one clear line", (override, message) => {
     const loaded = loadConfig({ ...good, ...override });
     expect(loaded.ok).toBe(false);
@@ -117,11 +132,23 @@ describe("loadConfig", () => {
   });
 
   it.each([
-    [{ FACILITATOR_PRIVATE_KEY: "", FACILITATOR_PRIVATE_KEYS: `${key},${key.slice(0, 30)}` }, "FACILITATOR_PRIVATE_KEYS entry 2 of 2 is not a valid secp256k1 private key"],
-    [{ FACILITATOR_PRIVATE_KEY: "", FACILITATOR_PRIVATE_KEYS: `${key},${key.toUpperCase().replace("0X", "0x")}` }, "FACILITATOR_PRIVATE_KEYS lists the same key twice"],
+    [
+      { FACILITATOR_PRIVATE_KEY: "", FACILITATOR_PRIVATE_KEYS: `${key},${key.slice(0, 30)}` },
+      "FACILITATOR_PRIVATE_KEYS entry 2 of 2 is not a valid secp256k1 private key",
+    ],
+    [
+      { FACILITATOR_PRIVATE_KEY: "", FACILITATOR_PRIVATE_KEYS: `${key},${key.toUpperCase().replace("0X", "0x")}` },
+      "FACILITATOR_PRIVATE_KEYS lists the same key twice",
+    ],
     [{ FACILITATOR_PRIVATE_KEYS: key }, "FACILITATOR_PRIVATE_KEY and FACILITATOR_PRIVATE_KEYS are both set"],
-    [{ FACILITATOR_API_KEYS: "short" }, "FACILITATOR_API_KEYS must be comma-separated keys of 16 to 256 printable characters"],
-    [{ MIN_SIGNER_BALANCE_WEI: "0.5" }, 'MIN_SIGNER_BALANCE_WEI must be a non-negative integer amount of wei (got "0.5")'],
+    [
+      { FACILITATOR_API_KEYS: "short" },
+      "FACILITATOR_API_KEYS must be comma-separated keys of 16 to 256 printable characters",
+    ],
+    [
+      { MIN_SIGNER_BALANCE_WEI: "0.5" },
+      'MIN_SIGNER_BALANCE_WEI must be a non-negative integer amount of wei (got "0.5")',
+    ],
     [{ SHUTDOWN_GRACE_MS: "soon" }, 'SHUTDOWN_GRACE_MS must be an integer from 0 to 600000 (got "soon")'],
   ])("rejects %o with one clear line that shows no key", (override, message) => {
     const loaded = loadConfig({ ...good, ...override });
@@ -142,7 +169,11 @@ describe("loadConfig", () => {
 describe("start-up", () => {
   it("exits 1 with one line per problem, and never prints the key", async () => {
     const badKey = `${key.slice(0, 60)}zz`; // key-like but invalid: must not be echoed either
-    const { code, output } = await runFacilitator({ FACILITATOR_PRIVATE_KEY: badKey, AMOY_RPC_URL: "ftp://x", PORT: "70000" });
+    const { code, output } = await runFacilitator({
+      FACILITATOR_PRIVATE_KEY: badKey,
+      AMOY_RPC_URL: "ftp://x",
+      PORT: "70000",
+    });
     expect(code).toBe(1);
     const lines = output.trim().split("\n");
     expect(lines).toEqual([
@@ -157,7 +188,10 @@ describe("start-up", () => {
     const anvil = await startAnvil();
     try {
       await anvil.rpc("anvil_setChainId", [1]);
-      const { code, output } = await runFacilitator({ FACILITATOR_PRIVATE_KEY: key, AMOY_RPC_URL: `${anvil.url}/?apikey=secret-token` });
+      const { code, output } = await runFacilitator({
+        FACILITATOR_PRIVATE_KEY: key,
+        AMOY_RPC_URL: `${anvil.url}/?apikey=secret-token`,
+      });
       expect(code).toBe(1);
       expect(output).toContain("serves chain id 1, expected 80002 (Polygon Amoy)");
       expect(output).not.toContain("secret-token");

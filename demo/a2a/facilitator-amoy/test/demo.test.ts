@@ -5,7 +5,10 @@ import { expect, it } from "vitest";
 import { SERVICE_DIR } from "./support/token.js";
 
 it("runs the demo end to end and exits 0", async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "demo/run.ts"], { cwd: SERVICE_DIR, timeout: 150_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "demo/run.ts"], {
+    cwd: SERVICE_DIR,
+    timeout: 150_000,
+  });
   expect(stdout).toContain("status: 402 Payment Required");
   expect(stdout).toMatch(/signed EIP-3009 authorization: \{"from":"0x/);
   expect(stdout).toContain("status: 200 OK");

@@ -1,10 +1,25 @@
 // Our /verify path for plain accounts (src/x402/eoaVerify.ts, native signature recovery) against
 // @x402/evm's own verification, on a real chain: the same verdict for every case, and the library
 // left in charge of what our path does not handle (contract accounts, long signatures).
-import type { PaymentPayload, PaymentPayloadV1, PaymentRequirements, PaymentRequirementsV1, VerifyResponse } from "@x402/core/types";
+import type {
+  PaymentPayload,
+  PaymentPayloadV1,
+  PaymentRequirements,
+  PaymentRequirementsV1,
+  VerifyResponse,
+} from "@x402/core/types";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/facilitator";
-import { concatHex, getAddress, hashMessage, numberToHex, parseSignature, serializeSignature, sliceHex, type Hex } from "viem";
+import {
+  concatHex,
+  getAddress,
+  hashMessage,
+  numberToHex,
+  parseSignature,
+  serializeSignature,
+  sliceHex,
+  type Hex,
+} from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAmoyClient, type AmoyClient } from "../src/chain/clients.js";
 import { CodeCache, VerifyProbe } from "../src/chain/probe.js";
@@ -13,7 +28,14 @@ import { routePayment } from "../src/x402/payment.js";
 import { recoverSigner, recoveryBackend } from "../src/x402/signature.js";
 import { devAccount, roles } from "./support/accounts.js";
 import { startTestChain, type TestChain } from "./support/chain.js";
-import { facilitatorBody, requirementsV1, requirementsV2, signCustomPaymentV2, signPaymentV1, signPaymentV2 } from "./support/payments.js";
+import {
+  facilitatorBody,
+  requirementsV1,
+  requirementsV2,
+  signCustomPaymentV2,
+  signPaymentV1,
+  signPaymentV2,
+} from "./support/payments.js";
 import { usdc } from "./support/token.js";
 
 /** secp256k1's group order, by its definition (2^256 minus a 129-bit constant). */
@@ -33,7 +55,9 @@ afterAll(async () => {
   await chain?.stop();
 });
 
-type Signed = { payload: PaymentPayload; requirements: PaymentRequirements } | { payload: PaymentPayloadV1; requirements: PaymentRequirementsV1 };
+type Signed =
+  | { payload: PaymentPayload; requirements: PaymentRequirements }
+  | { payload: PaymentPayloadV1; requirements: PaymentRequirementsV1 };
 
 const v2 = (overrides: Partial<PaymentRequirements> = {}): PaymentRequirements => ({
   ...requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1) }),
@@ -51,7 +75,10 @@ function withSignature(signed: { payload: PaymentPayload; requirements: PaymentR
 }
 
 async function ours(signed: Signed): Promise<VerifyResponse | undefined> {
-  const routed = routePayment(facilitatorBody(signed.payload, signed.requirements) as never, getAddress(chain.token.address));
+  const routed = routePayment(
+    facilitatorBody(signed.payload, signed.requirements) as never,
+    getAddress(chain.token.address),
+  );
   if (!routed.ok) throw new Error(`not routed: ${routed.message}`);
   return verifyEoaPayment(routed.payment, new VerifyProbe(client, [], codes));
 }
@@ -60,11 +87,16 @@ async function library(signed: Signed): Promise<VerifyResponse> {
   const probe = new VerifyProbe(client, [], codes);
   return signed.payload.x402Version === 2
     ? new ExactEvmScheme(probe).verify(signed.payload as PaymentPayload, signed.requirements as PaymentRequirements)
-    : new ExactEvmSchemeV1(probe).verify(signed.payload as unknown as PaymentPayload, signed.requirements as unknown as PaymentRequirements);
+    : new ExactEvmSchemeV1(probe).verify(
+        signed.payload as unknown as PaymentPayload,
+        signed.requirements as unknown as PaymentRequirements,
+      );
 }
 
-const payerOf = (signed: Signed) => getAddress((signed.payload.payload as { authorization: { from: string } }).authorization.from);
-const verdict = (r: VerifyResponse | undefined) => r && { isValid: r.isValid, invalidReason: r.invalidReason ?? undefined, payer: r.payer };
+const payerOf = (signed: Signed) =>
+  getAddress((signed.payload.payload as { authorization: { from: string } }).authorization.from);
+const verdict = (r: VerifyResponse | undefined) =>
+  r && { isValid: r.isValid, invalidReason: r.invalidReason ?? undefined, payer: r.payer };
 
 interface Case {
   readonly name: string;
@@ -74,17 +106,31 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: "a valid v2 payment", reason: undefined, build: async () => ({ payload: await signPaymentV2(chain.buyer.account, v2()), requirements: v2() }) },
-  { name: "a valid v1 payment", reason: undefined, build: async () => ({ payload: await signPaymentV1(chain.buyer.account, v1()), requirements: v1() }) },
+  {
+    name: "a valid v2 payment",
+    reason: undefined,
+    build: async () => ({ payload: await signPaymentV2(chain.buyer.account, v2()), requirements: v2() }),
+  },
+  {
+    name: "a valid v1 payment",
+    reason: undefined,
+    build: async () => ({ payload: await signPaymentV1(chain.buyer.account, v1()), requirements: v1() }),
+  },
   {
     name: "v2: value differs from the amount",
     reason: "invalid_exact_evm_payload_authorization_value_mismatch",
-    build: async () => ({ payload: await signPaymentV2(chain.buyer.account, v2()), requirements: v2({ amount: usdc(2).toString() }) }),
+    build: async () => ({
+      payload: await signPaymentV2(chain.buyer.account, v2()),
+      requirements: v2({ amount: usdc(2).toString() }),
+    }),
   },
   {
     name: "v1: value differs from maxAmountRequired",
     reason: "invalid_exact_evm_authorization_value",
-    build: async () => ({ payload: await signPaymentV1(chain.buyer.account, v1()), requirements: v1({ maxAmountRequired: usdc(2).toString() }) }),
+    build: async () => ({
+      payload: await signPaymentV1(chain.buyer.account, v1()),
+      requirements: v1({ maxAmountRequired: usdc(2).toString() }),
+    }),
   },
   {
     name: "authorization pays someone else",
@@ -118,19 +164,28 @@ const cases: Case[] = [
   {
     name: "EIP-712 domain name that is not the one signed",
     reason: "invalid_exact_evm_signature",
-    build: async () => ({ payload: await signPaymentV2(chain.buyer.account, v2()), requirements: v2({ extra: { name: "USD Coin", version: "2" } }) }),
+    build: async () => ({
+      payload: await signPaymentV2(chain.buyer.account, v2()),
+      requirements: v2({ extra: { name: "USD Coin", version: "2" } }),
+    }),
   },
   {
     name: "signature by another key",
     reason: "invalid_exact_evm_signature",
-    build: async () => ({ payload: await signCustomPaymentV2(v2(), { signer: roles.stranger().account, from: chain.buyer.account.address }), requirements: v2() }),
+    build: async () => ({
+      payload: await signCustomPaymentV2(v2(), { signer: roles.stranger().account, from: chain.buyer.account.address }),
+      requirements: v2(),
+    }),
   },
   {
     name: "signature with r out of range",
     reason: "invalid_exact_evm_signature",
     build: async () => {
       const signed = { payload: await signPaymentV2(chain.buyer.account, v2()), requirements: v2() };
-      return withSignature(signed, concatHex([numberToHex(CURVE_ORDER + 1n, { size: 32 }), sliceHex(signed.payload.payload.signature as Hex, 32)]));
+      return withSignature(
+        signed,
+        concatHex([numberToHex(CURVE_ORDER + 1n, { size: 32 }), sliceHex(signed.payload.payload.signature as Hex, 32)]),
+      );
     },
   },
   {
@@ -163,12 +218,18 @@ const cases: Case[] = [
   {
     name: "expired authorization",
     reason: "invalid_exact_evm_payload_authorization_valid_before",
-    build: async () => ({ payload: await signCustomPaymentV2(v2(), { signer: chain.buyer.account, validBefore: now() + 3n }), requirements: v2() }),
+    build: async () => ({
+      payload: await signCustomPaymentV2(v2(), { signer: chain.buyer.account, validBefore: now() + 3n }),
+      requirements: v2(),
+    }),
   },
   {
     name: "authorization not valid yet",
     reason: "invalid_exact_evm_payload_authorization_valid_after",
-    build: async () => ({ payload: await signCustomPaymentV2(v2(), { signer: chain.buyer.account, validAfter: now() + 600n }), requirements: v2() }),
+    build: async () => ({
+      payload: await signCustomPaymentV2(v2(), { signer: chain.buyer.account, validAfter: now() + 600n }),
+      requirements: v2(),
+    }),
   },
   {
     name: "payer without funds (the simulation fails)",
@@ -202,13 +263,18 @@ describe("what verifyEoaPayment leaves to @x402/evm", () => {
 
   it("a signature longer than 65 bytes (ERC-6492 wrapper, smart-wallet signature)", async () => {
     const signed = { payload: await signPaymentV2(chain.buyer.account, v2()), requirements: v2() };
-    expect(await ours(withSignature(signed, concatHex([signed.payload.payload.signature as Hex, "0x00"])))).toBeUndefined();
+    expect(
+      await ours(withSignature(signed, concatHex([signed.payload.payload.signature as Hex, "0x00"]))),
+    ).toBeUndefined();
   });
 });
 
 describe("recoverSigner", () => {
   it("uses the native libsecp256k1 binding on this platform", () => {
-    expect(recoveryBackend, "the secp256k1 prebuilt binding did not load: reinstall (npm ci) on linux-x64/darwin-arm64/win32-x64").toEqual({ native: true });
+    expect(
+      recoveryBackend,
+      "the secp256k1 prebuilt binding did not load: reinstall (npm ci) on linux-x64/darwin-arm64/win32-x64",
+    ).toEqual({ native: true });
   });
 
   it("recovers the signer for v = 27/28 and 0/1, and nothing for a bad length, v or r", async () => {

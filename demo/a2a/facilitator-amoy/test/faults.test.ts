@@ -28,8 +28,12 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const nonceOf = async (c: TestChain, tag: "latest" | "pending") => Number(await c.anvil.rpc<string>("eth_getTransactionCount", [c.facilitator.account.address, tag]));
-const exited = (s: FacilitatorProcess) => new Promise<number | null>((resolve) => (s.child.exitCode !== null ? resolve(s.child.exitCode) : s.child.once("exit", (code) => resolve(code))));
+const nonceOf = async (c: TestChain, tag: "latest" | "pending") =>
+  Number(await c.anvil.rpc<string>("eth_getTransactionCount", [c.facilitator.account.address, tag]));
+const exited = (s: FacilitatorProcess) =>
+  new Promise<number | null>((resolve) =>
+    s.child.exitCode !== null ? resolve(s.child.exitCode) : s.child.once("exit", (code) => resolve(code)),
+  );
 
 async function status(url: string): Promise<number> {
   return (await fetch(url, { signal: AbortSignal.timeout(10_000) })).status;
@@ -52,7 +56,9 @@ describe("RPC killed mid-run and restarted", () => {
   it("answers bounded 503s (or pending with the hash) while down, recovers without restart, and every payment lands exactly once", async () => {
     const c = (chain = await startTestChain({ blockTime: 1 }));
     const p = (proxy = await startRpcProxy(c.anvil.url));
-    const s = (service = await startFacilitator({ env: c.facilitatorEnv({ AMOY_RPC_URL: p.url, RPC_TIMEOUT_MS: "1000", SETTLE_TIMEOUT_MS: "6000" }) }));
+    const s = (service = await startFacilitator({
+      env: c.facilitatorEnv({ AMOY_RPC_URL: p.url, RPC_TIMEOUT_MS: "1000", SETTLE_TIMEOUT_MS: "6000" }),
+    }));
     const payments = await signPayments(c, 60, AMOUNT);
     const [inFlight, duringOutage] = [payments.slice(0, 40), payments.slice(40)];
 
@@ -75,7 +81,11 @@ describe("RPC killed mid-run and restarted", () => {
     // While it was down: only successes, pending-with-hash, or 503 + Retry-After; never a wrong verdict.
     for (const a of first) {
       if (a.status === 503) expect(a.body).toMatchObject({ error: "rpc_unavailable" });
-      else if (a.body.success !== true) expect(a.body).toMatchObject({ errorReason: "settlement_pending", transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+      else if (a.body.success !== true)
+        expect(a.body).toMatchObject({
+          errorReason: "settlement_pending",
+          transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+        });
       expect(a.ms).toBeLessThan(6_000 + 2 * 1_000 + 3_000);
     }
     expect((await compareWithChain(c, first)).mismatches).toEqual([]);
@@ -99,7 +109,9 @@ describe("RPC hanging", () => {
   it("/verify and /settle answer 503 with Retry-After within a bounded time; /status names the RPC; then all recovers", async () => {
     const c = (chain = await startTestChain());
     const p = (proxy = await startRpcProxy(c.anvil.url));
-    const s = (service = await startFacilitator({ env: c.facilitatorEnv({ AMOY_RPC_URL: p.url, RPC_TIMEOUT_MS: "1000" }) }));
+    const s = (service = await startFacilitator({
+      env: c.facilitatorEnv({ AMOY_RPC_URL: p.url, RPC_TIMEOUT_MS: "1000" }),
+    }));
     const [payment] = await signPayments(c, 1, AMOUNT);
     await p.setMode("hang");
     await sleep(2_100); // the last cached readiness answer expires
@@ -110,7 +122,13 @@ describe("RPC hanging", () => {
       return { value, ms: Date.now() - started };
     };
     const [verifyTimed, settleTimed, statusTimed] = await Promise.all([
-      timed(fetch(`${s.url}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(facilitatorBody(payment!.payload, payment!.requirements)) })),
+      timed(
+        fetch(`${s.url}/verify`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(facilitatorBody(payment!.payload, payment!.requirements)),
+        }),
+      ),
       timed(settleConcurrently([s.url], [payment!])),
       timed(fetch(`${s.url}/status`)),
     ]);
@@ -136,7 +154,9 @@ describe("RPC hanging", () => {
     const c = (chain = await startTestChain());
     const p = (proxy = await startRpcProxy(c.anvil.url));
     await p.setMode("down");
-    const s = (service = await startFacilitator({ env: c.facilitatorEnv({ AMOY_RPC_URL: p.url, RPC_TIMEOUT_MS: "500" }) }));
+    const s = (service = await startFacilitator({
+      env: c.facilitatorEnv({ AMOY_RPC_URL: p.url, RPC_TIMEOUT_MS: "500" }),
+    }));
     expect(s.output()).toContain("RPC not answering at start-up");
     expect(await status(`${s.url}/readyz`)).toBe(200);
     expect(await dependencies(s.url)).toBe("unhealthy");
@@ -189,12 +209,19 @@ describe("SIGTERM with settlements in flight", () => {
     answers.push(...done);
     expect(await exited(s)).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(1_000 + 2_000);
-    for (const a of done) expect(a.body).toMatchObject({ success: false, errorReason: "settlement_pending", transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    for (const a of done)
+      expect(a.body).toMatchObject({
+        success: false,
+        errorReason: "settlement_pending",
+        transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+      });
     expect(done[0]!.body.errorMessage).toContain("shutting down");
 
     await c.anvil.rpc("evm_mine");
     for (const a of done) {
-      expect((await c.anvil.rpc<{ status: string }>("eth_getTransactionReceipt", [a.body.transaction])).status).toBe("0x1");
+      expect((await c.anvil.rpc<{ status: string }>("eth_getTransactionReceipt", [a.body.transaction])).status).toBe(
+        "0x1",
+      );
       expect(await c.token.authorizationState(c.buyer.account.address, a.payment.nonce)).toBe(true);
     }
   });

@@ -16,7 +16,9 @@ const BOR_MINIMUM_TIP = parseGwei("25");
 
 describe("the tip floor (pure)", () => {
   it("raises a low tip to the floor and keeps the base-fee headroom of maxFeePerGas", () => {
-    expect(withTipFloor({ maxPriorityFeePerGas: parseGwei("1"), maxFeePerGas: parseGwei("3") }, BOR_MINIMUM_TIP)).toEqual({
+    expect(
+      withTipFloor({ maxPriorityFeePerGas: parseGwei("1"), maxFeePerGas: parseGwei("3") }, BOR_MINIMUM_TIP),
+    ).toEqual({
       maxPriorityFeePerGas: parseGwei("25"),
       maxFeePerGas: parseGwei("27"),
     });
@@ -25,7 +27,9 @@ describe("the tip floor (pure)", () => {
   });
 
   it("reads the minimum from bor's refusal, and nothing from other errors", () => {
-    expect(minimumTipDemanded("transaction gas price below minimum: gas tip cap 1000000000, minimum needed 25000000000")).toBe(BOR_MINIMUM_TIP);
+    expect(
+      minimumTipDemanded("transaction gas price below minimum: gas tip cap 1000000000, minimum needed 25000000000"),
+    ).toBe(BOR_MINIMUM_TIP);
     expect(minimumTipDemanded("nonce too low")).toBeUndefined();
   });
 });
@@ -49,7 +53,12 @@ describe("settling through a node that refuses tips below 25 gwei", () => {
         return undefined;
       }
       refused.push(tip);
-      return { error: { code: -32000, message: `transaction gas price below minimum: gas tip cap ${tip}, minimum needed ${BOR_MINIMUM_TIP}` } };
+      return {
+        error: {
+          code: -32000,
+          message: `transaction gas price below minimum: gas tip cap ${tip}, minimum needed ${BOR_MINIMUM_TIP}`,
+        },
+      };
     });
   });
 
@@ -61,9 +70,15 @@ describe("settling through a node that refuses tips below 25 gwei", () => {
   async function settleOnce(env: Record<string, string>) {
     const service = createInProcessFacilitator(chain.facilitatorEnv({ AMOY_RPC_URL: proxy.url, ...env }));
     try {
-      const presented = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1) });
+      const presented = requirementsV2({
+        asset: chain.token.address,
+        payTo: chain.seller.account.address,
+        amount: usdc(1),
+      });
       const payload = await signPaymentV2(chain.buyer.account, presented);
-      return (await service.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(payload, presented) })).json<Record<string, unknown>>();
+      return (
+        await service.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(payload, presented) })
+      ).json<Record<string, unknown>>();
     } finally {
       await service.close();
     }
@@ -83,7 +98,9 @@ describe("settling through a node that refuses tips below 25 gwei", () => {
     expect(answer).toMatchObject({ success: true });
     expect(refused).toHaveLength(1);
     expect(accepted).toEqual([BOR_MINIMUM_TIP]);
-    const mined = await chain.anvil.rpc<{ maxPriorityFeePerGas: Hex }>("eth_getTransactionByHash", [answer.transaction]);
+    const mined = await chain.anvil.rpc<{ maxPriorityFeePerGas: Hex }>("eth_getTransactionByHash", [
+      answer.transaction,
+    ]);
     expect(BigInt(mined.maxPriorityFeePerGas)).toBe(BOR_MINIMUM_TIP);
   });
 });

@@ -18,7 +18,9 @@ let port: number;
 beforeAll(async () => {
   chain = await startTestChain();
   proxy = await startRpcProxy(chain.anvil.url);
-  service = createInProcessFacilitator(chain.facilitatorEnv({ AMOY_RPC_URL: proxy.url, REQUEST_TIMEOUT_MS: "400", ALLOW_CONTRACT_PAYERS: "true" }));
+  service = createInProcessFacilitator(
+    chain.facilitatorEnv({ AMOY_RPC_URL: proxy.url, REQUEST_TIMEOUT_MS: "400", ALLOW_CONTRACT_PAYERS: "true" }),
+  );
   await service.server.listen({ host: "127.0.0.1", port: 0 });
   const address = service.server.server.address();
   port = typeof address === "object" && address ? address.port : 0;
@@ -30,7 +32,8 @@ afterAll(async () => {
   await chain?.stop();
 });
 
-const requirements = (): PaymentRequirements => requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1) });
+const requirements = (): PaymentRequirements =>
+  requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1) });
 
 /** Opens a raw connection, writes `data`, and resolves with what the server sent and when it closed. */
 function rawExchange(data: string, waitMs: number): Promise<{ closed: boolean; received: string; ms: number }> {
@@ -91,11 +94,19 @@ describe("bodies built to break parsers", () => {
     const payload = await signPaymentV2(chain.buyer.account, presented);
     const nested = "[".repeat(30_000) + "]".repeat(30_000);
     for (const place of ["extensions", "resource", "extra"] as const) {
-      const body = structuredClone(facilitatorBody(payload, presented)) as { paymentPayload: Record<string, unknown>; paymentRequirements: Record<string, unknown> };
+      const body = structuredClone(facilitatorBody(payload, presented)) as {
+        paymentPayload: Record<string, unknown>;
+        paymentRequirements: Record<string, unknown>;
+      };
       if (place === "extra") body.paymentRequirements.extra = { name: "USDC", version: "2", deep: "__DEEP__" };
       else body.paymentPayload[place] = { url: "http://localhost/paid", deep: "__DEEP__" };
       const text = JSON.stringify(body).replace('"__DEEP__"', nested);
-      const response = await service.server.inject({ method: "POST", url: "/verify", headers: { "content-type": "application/json" }, payload: text });
+      const response = await service.server.inject({
+        method: "POST",
+        url: "/verify",
+        headers: { "content-type": "application/json" },
+        payload: text,
+      });
       expect(response.statusCode, place).toBeLessThan(500);
     }
   });
@@ -113,12 +124,28 @@ describe("bodies built to break parsers", () => {
         x402Version: 2 as const,
         resource: { url: "http://localhost/paid" },
         accepted: presented,
-        payload: { signature, authorization: { from: wallet, to: presented.payTo, value: presented.amount, validAfter: String(now - 600), validBefore: String(now + 300), nonce: randomNonce() } },
+        payload: {
+          signature,
+          authorization: {
+            from: wallet,
+            to: presented.payTo,
+            value: presented.amount,
+            validAfter: String(now - 600),
+            validBefore: String(now + 300),
+            nonce: randomNonce(),
+          },
+        },
       };
       for (const route of ["/verify", "/settle"]) {
-        const response = await service.server.inject({ method: "POST", url: route, payload: facilitatorBody(payload, presented) });
+        const response = await service.server.inject({
+          method: "POST",
+          url: route,
+          payload: facilitatorBody(payload, presented),
+        });
         expect(response.statusCode, `${route} ${signature.slice(0, 10)}`).toBe(200);
-        expect(response.json<Record<string, unknown>>()).toMatchObject(route === "/verify" ? { isValid: false } : { success: false });
+        expect(response.json<Record<string, unknown>>()).toMatchObject(
+          route === "/verify" ? { isValid: false } : { success: false },
+        );
       }
     }
   });
@@ -127,10 +154,16 @@ describe("bodies built to break parsers", () => {
 describe("the RPC provider's error bodies stay with us", () => {
   it("a node's refusal reaches the caller as a summary and a JSON-RPC code, without the provider's own text", async () => {
     const leaky = "upstream node-7.internal.provider.example rejected: quota key sk_live_0123 exhausted";
-    proxy.override((call) => (call.method === "eth_sendRawTransaction" ? { error: { code: -32000, message: leaky } } : undefined));
+    proxy.override((call) =>
+      call.method === "eth_sendRawTransaction" ? { error: { code: -32000, message: leaky } } : undefined,
+    );
     try {
       const presented = requirements();
-      const settle = await service.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(await signPaymentV2(chain.buyer.account, presented), presented) });
+      const settle = await service.server.inject({
+        method: "POST",
+        url: "/settle",
+        payload: facilitatorBody(await signPaymentV2(chain.buyer.account, presented), presented),
+      });
       const body = settle.json<Record<string, unknown>>();
       expect(body).toMatchObject({ success: false, errorReason: "transaction_rejected" });
       expect(String(body.errorMessage)).toContain("JSON-RPC error -32000");

@@ -74,8 +74,17 @@ function smuggledPermit2(presented: PaymentRequirements): PaymentPayload {
   };
 }
 
-async function call(service: InProcessFacilitator, route: "/verify" | "/settle", payload: PaymentPayload, presented: PaymentRequirements) {
-  const response = await service.server.inject({ method: "POST", url: route, payload: facilitatorBody(payload, presented) });
+async function call(
+  service: InProcessFacilitator,
+  route: "/verify" | "/settle",
+  payload: PaymentPayload,
+  presented: PaymentRequirements,
+) {
+  const response = await service.server.inject({
+    method: "POST",
+    url: route,
+    payload: facilitatorBody(payload, presented),
+  });
   return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
 }
 
@@ -99,7 +108,10 @@ describe("the payment that is checked is the payment that is settled", () => {
   it("any field beside the six of an EIP-3009 authorization is refused by name", async () => {
     const presented = requirements();
     const payload = await signPaymentV2(chain.buyer.account, presented);
-    const authorization = { ...(payload.payload.authorization as Record<string, unknown>), spender: chain.seller.account.address };
+    const authorization = {
+      ...(payload.payload.authorization as Record<string, unknown>),
+      spender: chain.seller.account.address,
+    };
     const tampered = { ...payload, payload: { ...payload.payload, authorization } };
     const verify = await call(strict, "/verify", tampered, presented);
     expect(verify.body).toMatchObject({ isValid: false, invalidReason: "unsupported_payload_type" });
@@ -112,14 +124,20 @@ describe("the payment that is checked is the payment that is settled", () => {
     const verify = await call(strict, "/verify", payload, presented);
     expect(verify.body).toMatchObject({ isValid: false, invalidReason: "contract_payer_not_allowed", payer: wallet });
     expect(String(verify.body.invalidMessage)).toContain("ALLOW_CONTRACT_PAYERS");
-    expect((await call(permissive, "/verify", payload, presented)).body).toMatchObject({ isValid: true, payer: wallet });
+    expect((await call(permissive, "/verify", payload, presented)).body).toMatchObject({
+      isValid: true,
+      payer: wallet,
+    });
   });
 
   it("with contract payers allowed, an authorization that pays someone else or less is refused on the library's path too", async () => {
     const presented = requirements();
     const stranger = roles.stranger().account.address;
     const toStranger = contractPayment(presented, stranger, presented.amount);
-    expect((await call(permissive, "/verify", toStranger, presented)).body).toMatchObject({ isValid: false, invalidReason: "invalid_exact_evm_recipient_mismatch" });
+    expect((await call(permissive, "/verify", toStranger, presented)).body).toMatchObject({
+      isValid: false,
+      invalidReason: "invalid_exact_evm_recipient_mismatch",
+    });
     const tooLittle = contractPayment(presented, presented.payTo as Address, "1");
     expect((await call(permissive, "/settle", tooLittle, presented)).body).toMatchObject({
       success: false,
@@ -131,7 +149,12 @@ describe("the payment that is checked is the payment that is settled", () => {
   it("a contract payer that is allowed and pays what is required settles, and the seller receives the amount", async () => {
     const presented = requirements();
     const before = await chain.token.balanceOf(chain.seller.account.address);
-    const settle = await call(permissive, "/settle", contractPayment(presented, presented.payTo as Address, presented.amount), presented);
+    const settle = await call(
+      permissive,
+      "/settle",
+      contractPayment(presented, presented.payTo as Address, presented.amount),
+      presented,
+    );
     expect(settle.body).toMatchObject({ success: true, payer: wallet });
     expect(await chain.token.balanceOf(chain.seller.account.address)).toBe(before + usdc(10));
   });
@@ -140,12 +163,23 @@ describe("the payment that is checked is the payment that is settled", () => {
 describe("an asset without code is never a success", () => {
   it("a facilitator configured with a USDC address that holds no code refuses every payment", async () => {
     const nowhere = getAddress(`0x${"ab".repeat(20)}`);
-    const service = createInProcessFacilitator(chain.facilitatorEnv({ AMOY_USDC_ADDRESS: nowhere, ALLOW_CONTRACT_PAYERS: "true" }));
+    const service = createInProcessFacilitator(
+      chain.facilitatorEnv({ AMOY_USDC_ADDRESS: nowhere, ALLOW_CONTRACT_PAYERS: "true" }),
+    );
     try {
       const presented = requirementsV2({ asset: nowhere, payTo: chain.seller.account.address, amount: usdc(1) });
-      for (const payload of [await signPaymentV2(chain.buyer.account, presented), contractPayment(presented, presented.payTo as Address, presented.amount)]) {
-        expect((await call(service, "/verify", payload, presented)).body).toMatchObject({ isValid: false, invalidReason: "asset_not_deployed_contract" });
-        expect((await call(service, "/settle", payload, presented)).body).toMatchObject({ success: false, errorReason: "asset_not_deployed_contract" });
+      for (const payload of [
+        await signPaymentV2(chain.buyer.account, presented),
+        contractPayment(presented, presented.payTo as Address, presented.amount),
+      ]) {
+        expect((await call(service, "/verify", payload, presented)).body).toMatchObject({
+          isValid: false,
+          invalidReason: "asset_not_deployed_contract",
+        });
+        expect((await call(service, "/settle", payload, presented)).body).toMatchObject({
+          success: false,
+          errorReason: "asset_not_deployed_contract",
+        });
       }
     } finally {
       await service.close();
@@ -162,7 +196,14 @@ function contractPayment(presented: PaymentRequirements, to: Address, value: str
     accepted: presented,
     payload: {
       signature: SIGNATURE_65,
-      authorization: { from: wallet, to, value, validAfter: String(now - 600), validBefore: String(now + 300), nonce: randomNonce() },
+      authorization: {
+        from: wallet,
+        to,
+        value,
+        validAfter: String(now - 600),
+        validBefore: String(now + 300),
+        nonce: randomNonce(),
+      },
     },
   };
 }

@@ -37,7 +37,11 @@ describe("through HTTPFacilitatorClient", () => {
   });
 
   it("verifies and settles a v2 payment; the balances move on chain", async () => {
-    const requirements = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1.25) });
+    const requirements = requirementsV2({
+      asset: chain.token.address,
+      payTo: chain.seller.account.address,
+      amount: usdc(1.25),
+    });
     const payment = await signPaymentV2(chain.buyer.account, requirements);
     const before = await balances();
 
@@ -56,7 +60,11 @@ describe("through HTTPFacilitatorClient", () => {
   });
 
   it("verifies and settles a v1 payment; the balances move on chain", async () => {
-    const requirements = requirementsV1({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(0.5) });
+    const requirements = requirementsV1({
+      asset: chain.token.address,
+      payTo: chain.seller.account.address,
+      amount: usdc(0.5),
+    });
     const payment = await signPaymentV1(chain.buyer.account, requirements);
     const before = await balances();
 

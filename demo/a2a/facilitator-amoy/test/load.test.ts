@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 async function expectAllLanded(c: TestChain, answers: SettleAnswer[]): Promise<void> {
-  const summary = answers.filter((a) => a.body.success !== true).slice(0, 5).map((a) => `${a.status} ${a.text}`);
+  const summary = answers
+    .filter((a) => a.body.success !== true)
+    .slice(0, 5)
+    .map((a) => `${a.status} ${a.text}`);
   expect(summary).toEqual([]);
   const agreement = await compareWithChain(c, answers);
   expect(agreement).toEqual({ succeeded: COUNT, usedOnChain: COUNT, mismatches: [] });
@@ -59,7 +62,10 @@ describe(`${COUNT} concurrent settlements`, () => {
     const env = c.facilitatorEnv({ LOG_LEVEL: "warn" });
     services = await Promise.all([startFacilitator({ env }), startFacilitator({ env })]);
     const payments = await signPayments(c, COUNT, AMOUNT);
-    const answers = await settleConcurrently(services.map((s) => s.url), payments);
+    const answers = await settleConcurrently(
+      services.map((s) => s.url),
+      payments,
+    );
     await expectAllLanded(c, answers);
     expect(await signerNonce(c, c.facilitator.account.address)).toBe(COUNT);
     expectNoKeys(keyMaterial([c.facilitator]), answers);
@@ -68,12 +74,17 @@ describe(`${COUNT} concurrent settlements`, () => {
   it("through a two-key signer pool: all on chain, spread over both keys", async () => {
     const c = (chain = await startTestChain());
     const second = devAccount(8); // anvil dev key #8 (public test key)
-    const env = c.facilitatorEnv({ FACILITATOR_PRIVATE_KEY: "", FACILITATOR_PRIVATE_KEYS: `${c.facilitator.privateKey},${second.privateKey}` });
+    const env = c.facilitatorEnv({
+      FACILITATOR_PRIVATE_KEY: "",
+      FACILITATOR_PRIVATE_KEYS: `${c.facilitator.privateKey},${second.privateKey}`,
+    });
     services = [await startFacilitator({ env })];
     const payments = await signPayments(c, COUNT, AMOUNT);
     const answers = await settleConcurrently([services[0]!.url], payments);
     await expectAllLanded(c, answers);
-    expect((await signerNonce(c, c.facilitator.account.address)) + (await signerNonce(c, second.account.address))).toBe(COUNT);
+    expect((await signerNonce(c, c.facilitator.account.address)) + (await signerNonce(c, second.account.address))).toBe(
+      COUNT,
+    );
     expect(await signerNonce(c, second.account.address)).toBeGreaterThanOrEqual(COUNT / 2 - 1);
     expectNoKeys(keyMaterial([c.facilitator, second]), answers);
   });

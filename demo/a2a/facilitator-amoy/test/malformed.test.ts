@@ -13,8 +13,14 @@ beforeAll(async () => {
   chain = await startTestChain();
   // Simulate-only: a fuzzed body that happens to be a valid payment must not spend the buyer's funds.
   service = createInProcessFacilitator(chain.facilitatorEnv({ REAL_SETTLE: "false" }));
-  const requirements = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1) });
-  valid = JSON.parse(JSON.stringify(facilitatorBody(await signPaymentV2(chain.buyer.account, requirements), requirements))) as Record<string, unknown>;
+  const requirements = requirementsV2({
+    asset: chain.token.address,
+    payTo: chain.seller.account.address,
+    amount: usdc(1),
+  });
+  valid = JSON.parse(
+    JSON.stringify(facilitatorBody(await signPaymentV2(chain.buyer.account, requirements), requirements)),
+  ) as Record<string, unknown>;
 });
 
 afterAll(async () => {
@@ -23,7 +29,12 @@ afterAll(async () => {
 });
 
 const post = (url: string, payload: string | object, contentType = "application/json") =>
-  service.server.inject({ method: "POST", url, payload: typeof payload === "string" ? payload : JSON.stringify(payload), headers: { "content-type": contentType } });
+  service.server.inject({
+    method: "POST",
+    url,
+    payload: typeof payload === "string" ? payload : JSON.stringify(payload),
+    headers: { "content-type": contentType },
+  });
 
 const withPath = (body: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> => {
   const copy = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
@@ -36,7 +47,7 @@ const withPath = (body: Record<string, unknown>, path: string[], value: unknown)
 
 describe.each(["/verify", "/settle"])("%s", (url) => {
   it.each([
-    ["invalid JSON", "{\"x402Version\": 2,", 400, "not valid JSON"],
+    ["invalid JSON", '{"x402Version": 2,', 400, "not valid JSON"],
     ["an empty body", "", 400, "body is empty"],
     ["a JSON array", "[]", 400, "body must be object"],
     ["null", "null", 400, "body must be object"],
@@ -50,18 +61,73 @@ describe.each(["/verify", "/settle"])("%s", (url) => {
     ["x402Version as a string", ["x402Version"], "2", "body/x402Version must be integer"],
     ["an unknown x402Version", ["x402Version"], 3, "body/x402Version must be equal to one of the allowed values: 1, 2"],
     ["missing paymentPayload", ["paymentPayload"], undefined, "body must have required property 'paymentPayload'"],
-    ["missing paymentRequirements", ["paymentRequirements"], undefined, "body must have required property 'paymentRequirements'"],
-    ["a v2 body without amount", ["paymentRequirements", "amount"], undefined, "body/paymentRequirements must have required property 'amount'"],
-    ["a v2 payload without accepted", ["paymentPayload", "accepted"], undefined, "body/paymentPayload must have required property 'accepted'"],
-    ["payload versions that differ", ["paymentPayload", "x402Version"], 1, "body/paymentPayload/x402Version must be equal to constant 2"],
-    ["amount with a decimal point", ["paymentRequirements", "amount"], "1.5", "body/paymentRequirements/amount must match pattern"],
-    ["amount above uint256", ["paymentRequirements", "amount"], "9".repeat(78), "body/paymentRequirements/amount must match pattern"],
+    [
+      "missing paymentRequirements",
+      ["paymentRequirements"],
+      undefined,
+      "body must have required property 'paymentRequirements'",
+    ],
+    [
+      "a v2 body without amount",
+      ["paymentRequirements", "amount"],
+      undefined,
+      "body/paymentRequirements must have required property 'amount'",
+    ],
+    [
+      "a v2 payload without accepted",
+      ["paymentPayload", "accepted"],
+      undefined,
+      "body/paymentPayload must have required property 'accepted'",
+    ],
+    [
+      "payload versions that differ",
+      ["paymentPayload", "x402Version"],
+      1,
+      "body/paymentPayload/x402Version must be equal to constant 2",
+    ],
+    [
+      "amount with a decimal point",
+      ["paymentRequirements", "amount"],
+      "1.5",
+      "body/paymentRequirements/amount must match pattern",
+    ],
+    [
+      "amount above uint256",
+      ["paymentRequirements", "amount"],
+      "9".repeat(78),
+      "body/paymentRequirements/amount must match pattern",
+    ],
     ["a short payTo", ["paymentRequirements", "payTo"], "0x1234", "body/paymentRequirements/payTo must match pattern"],
-    ["value as a number", ["paymentPayload", "payload", "authorization", "value"], 1000000, "body/paymentPayload/payload/authorization/value must be string"],
-    ["a short nonce", ["paymentPayload", "payload", "authorization", "nonce"], "0x01", "body/paymentPayload/payload/authorization/nonce must match pattern"],
-    ["a non-hex signature", ["paymentPayload", "payload", "signature"], "0xzz", "body/paymentPayload/payload/signature must match pattern"],
-    ["a missing authorization field", ["paymentPayload", "payload", "authorization", "validBefore"], undefined, "must have required property 'validBefore'"],
-    ["maxTimeoutSeconds as a string", ["paymentRequirements", "maxTimeoutSeconds"], "60", "body/paymentRequirements/maxTimeoutSeconds must be integer"],
+    [
+      "value as a number",
+      ["paymentPayload", "payload", "authorization", "value"],
+      1000000,
+      "body/paymentPayload/payload/authorization/value must be string",
+    ],
+    [
+      "a short nonce",
+      ["paymentPayload", "payload", "authorization", "nonce"],
+      "0x01",
+      "body/paymentPayload/payload/authorization/nonce must match pattern",
+    ],
+    [
+      "a non-hex signature",
+      ["paymentPayload", "payload", "signature"],
+      "0xzz",
+      "body/paymentPayload/payload/signature must match pattern",
+    ],
+    [
+      "a missing authorization field",
+      ["paymentPayload", "payload", "authorization", "validBefore"],
+      undefined,
+      "must have required property 'validBefore'",
+    ],
+    [
+      "maxTimeoutSeconds as a string",
+      ["paymentRequirements", "maxTimeoutSeconds"],
+      "60",
+      "body/paymentRequirements/maxTimeoutSeconds must be integer",
+    ],
   ])("rejects %s with a message naming it", async (_name, path, value, message) => {
     const response = await post(url, withPath(valid, path, value));
     expect(response.statusCode).toBe(400);
@@ -77,7 +143,10 @@ describe.each(["/verify", "/settle"])("%s", (url) => {
   it("rejects a body that is not JSON with 415", async () => {
     const response = await post(url, "x402Version=2", "text/plain");
     expect(response.statusCode).toBe(415);
-    expect(response.json()).toMatchObject({ error: "unsupported_media_type", message: expect.stringContaining("application/json") });
+    expect(response.json()).toMatchObject({
+      error: "unsupported_media_type",
+      message: expect.stringContaining("application/json"),
+    });
   });
 
   it("rejects prototype poisoning", async () => {
@@ -87,10 +156,20 @@ describe.each(["/verify", "/settle"])("%s", (url) => {
 });
 
 it("answers unknown routes with 404 naming the routes it serves", async () => {
-  for (const [method, url] of [["GET", "/nope"], ["GET", "/verify"], ["DELETE", "/settle"], ["POST", "/supported"]] as const) {
+  for (const [method, url] of [
+    ["GET", "/nope"],
+    ["GET", "/verify"],
+    ["DELETE", "/settle"],
+    ["POST", "/supported"],
+  ] as const) {
     const response = await service.server.inject({ method, url });
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({ error: "not_found", message: expect.stringContaining("GET /supported, GET /healthz, GET /readyz, GET /status, GET /metrics, POST /verify, POST /settle") });
+    expect(response.json()).toEqual({
+      error: "not_found",
+      message: expect.stringContaining(
+        "GET /supported, GET /healthz, GET /readyz, GET /status, GET /metrics, POST /verify, POST /settle",
+      ),
+    });
   }
 });
 
@@ -131,7 +210,29 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const junk = [null, true, false, 0, -1, 1.5, 2 ** 53, "", "0x", "0x" + "f".repeat(40), "0x" + "0".repeat(64), "1e6", "-5", "💸", "a".repeat(300), [], [1, "2"], {}, { a: 1 }, "__proto__", "constructor"];
+const junk = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  2 ** 53,
+  "",
+  "0x",
+  "0x" + "f".repeat(40),
+  "0x" + "0".repeat(64),
+  "1e6",
+  "-5",
+  "💸",
+  "a".repeat(300),
+  [],
+  [1, "2"],
+  {},
+  { a: 1 },
+  "__proto__",
+  "constructor",
+];
 
 function malformedBody(valid: Record<string, unknown>, random: () => number): string {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -140,7 +241,9 @@ function malformedBody(valid: Record<string, unknown>, random: () => number): st
     // Broken JSON: a truncated or byte-flipped valid body.
     const text = JSON.stringify(valid);
     const cut = Math.floor(random() * text.length);
-    return random() < 0.5 ? text.slice(0, cut) : text.slice(0, cut) + pick(["}", "{", "\"", "\\", ",", "\u0000"]) + text.slice(cut + 1);
+    return random() < 0.5
+      ? text.slice(0, cut)
+      : text.slice(0, cut) + pick(["}", "{", '"', "\\", ",", "\u0000"]) + text.slice(cut + 1);
   }
   const junkValue = (): unknown => structuredClone(pick(junk));
   if (kind < 0.2) return JSON.stringify(junkValue());
@@ -157,7 +260,13 @@ function malformedBody(valid: Record<string, unknown>, random: () => number): st
     if (action < 0.3) delete node[last];
     else if (action < 0.85) node[last] = junkValue();
     // defineProperty: "__proto__" becomes a real key in the JSON text, as an attacker would send it.
-    else Object.defineProperty(node, pick(["extra", "x", "__proto__", "constructor", "prototype"]), { value: junkValue(), enumerable: true, writable: true, configurable: true });
+    else
+      Object.defineProperty(node, pick(["extra", "x", "__proto__", "constructor", "prototype"]), {
+        value: junkValue(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return JSON.stringify(body);
 }

@@ -21,8 +21,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // In every scenario above: the signer keys never reached a log line.
-  const logs = services.map((s) => s.logs()).join("\n").toLowerCase();
-  for (const key of [chain.facilitator, devAccount(6)].map((a) => a.privateKey.slice(2).toLowerCase())) expect(logs).not.toContain(key);
+  const logs = services
+    .map((s) => s.logs())
+    .join("\n")
+    .toLowerCase();
+  for (const key of [chain.facilitator, devAccount(6)].map((a) => a.privateKey.slice(2).toLowerCase()))
+    expect(logs).not.toContain(key);
   await Promise.all(services.map((s) => s.close()));
   await proxy?.stop();
   await chain?.stop();
@@ -75,8 +79,14 @@ describe("/readyz and /status", () => {
     const real = service({ ...pool, FACILITATOR_PRIVATE_KEY: "" });
     expect((await get(real, "/readyz")).status).toBe(200);
     const status = JSON.parse((await get(real, "/status")).body);
-    expect(status).toMatchObject({ dependencies: "unhealthy", problems: [expect.stringContaining(`signer ${poor.account.address} holds 1000 wei, below MIN_SIGNER_BALANCE_WEI`)] });
-    const healthy = async (env: Record<string, string>) => JSON.parse((await get(service(env), "/status")).body).dependencies;
+    expect(status).toMatchObject({
+      dependencies: "unhealthy",
+      problems: [
+        expect.stringContaining(`signer ${poor.account.address} holds 1000 wei, below MIN_SIGNER_BALANCE_WEI`),
+      ],
+    });
+    const healthy = async (env: Record<string, string>) =>
+      JSON.parse((await get(service(env), "/status")).body).dependencies;
     expect(await healthy({ ...pool, FACILITATOR_PRIVATE_KEY: "", MIN_SIGNER_BALANCE_WEI: "1000" })).toBe("healthy");
     expect(await healthy({ ...pool, FACILITATOR_PRIVATE_KEY: "", REAL_SETTLE: "false" })).toBe("healthy");
     const metrics = (await get(real, "/metrics")).body;
@@ -92,9 +102,16 @@ describe("/readyz and /status", () => {
       await new Promise((r) => setTimeout(r, 2_100)); // past the cached answer
       expect((await get(s, "/readyz")).status).toBe(200);
       const status = JSON.parse((await get(s, "/status")).body);
-      expect(status).toMatchObject({ dependencies: "unhealthy", problems: [expect.stringContaining("the Polygon Amoy RPC is unavailable")] });
+      expect(status).toMatchObject({
+        dependencies: "unhealthy",
+        problems: [expect.stringContaining("the Polygon Amoy RPC is unavailable")],
+      });
       const { requirements, payment } = await paymentBody();
-      const verify = await s.server.inject({ method: "POST", url: "/verify", payload: facilitatorBody(payment, requirements) });
+      const verify = await s.server.inject({
+        method: "POST",
+        url: "/verify",
+        payload: facilitatorBody(payment, requirements),
+      });
       expect(verify.statusCode).toBe(503);
       expect(verify.headers["retry-after"]).toBe("2");
     } finally {
@@ -110,10 +127,16 @@ describe("/metrics", () => {
     const s = service();
     const { requirements, payment } = await paymentBody();
     const body = facilitatorBody(payment, requirements);
-    expect((await s.server.inject({ method: "POST", url: "/verify", payload: body })).json()).toMatchObject({ isValid: true });
-    const settles = await Promise.all([1, 2].map(() => s.server.inject({ method: "POST", url: "/settle", payload: body })));
+    expect((await s.server.inject({ method: "POST", url: "/verify", payload: body })).json()).toMatchObject({
+      isValid: true,
+    });
+    const settles = await Promise.all(
+      [1, 2].map(() => s.server.inject({ method: "POST", url: "/settle", payload: body })),
+    );
     expect(settles.map((r) => r.json().success).sort()).toEqual([false, true]); // one payment pays once
-    expect((await s.server.inject({ method: "POST", url: "/settle", payload: body })).json()).toMatchObject({ errorReason: "invalid_exact_evm_nonce_already_used" });
+    expect((await s.server.inject({ method: "POST", url: "/settle", payload: body })).json()).toMatchObject({
+      errorReason: "invalid_exact_evm_nonce_already_used",
+    });
     const stranger = await signPaymentV2(devAccount(7).account, requirements); // anvil dev key #7: holds no USDC
     await s.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(stranger, requirements) });
     await get(s, "/nope");
@@ -128,10 +151,16 @@ describe("/metrics", () => {
     expect(text).toContain("facilitator_verify_duration_seconds_count 1");
     expect(text).toContain("facilitator_settle_duration_seconds_count 4");
     expect(text).toContain('facilitator_settlements_total{outcome="success",reason=""} 1');
-    expect(text).toContain('facilitator_settlements_total{outcome="duplicate",reason="invalid_exact_evm_nonce_already_used"} 2');
-    expect(text).toContain('facilitator_settlements_total{outcome="invalid",reason="invalid_exact_evm_insufficient_balance"} 1');
+    expect(text).toContain(
+      'facilitator_settlements_total{outcome="duplicate",reason="invalid_exact_evm_nonce_already_used"} 2',
+    );
+    expect(text).toContain(
+      'facilitator_settlements_total{outcome="invalid",reason="invalid_exact_evm_insufficient_balance"} 1',
+    );
     expect(text).toContain("facilitator_settlements_in_flight 0");
-    expect(text).toMatch(new RegExp(`facilitator_signer_balance_wei\\{signer="${chain.facilitator.account.address}"\\} \\d`));
+    expect(text).toMatch(
+      new RegExp(`facilitator_signer_balance_wei\\{signer="${chain.facilitator.account.address}"\\} \\d`),
+    );
     expect(text).toContain("facilitator_ready 1");
     expect(text).toContain("facilitator_dependencies_healthy 1");
     expect(text).toContain("process_cpu_seconds_total");
@@ -141,15 +170,21 @@ describe("/metrics", () => {
   it("counts settlements broadcast and awaiting their block as in flight", async () => {
     const s = service();
     const { requirements, payment } = await paymentBody();
-    const signerNonce = async () => Number(await chain.anvil.rpc<string>("eth_getTransactionCount", [chain.facilitator.account.address, "pending"]));
+    const signerNonce = async () =>
+      Number(await chain.anvil.rpc<string>("eth_getTransactionCount", [chain.facilitator.account.address, "pending"]));
     const before = await signerNonce();
     await chain.anvil.rpc("evm_setAutomine", [false]);
     try {
-      const settling = s.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(payment, requirements) });
+      const settling = s.server.inject({
+        method: "POST",
+        url: "/settle",
+        payload: facilitatorBody(payment, requirements),
+      });
       while ((await signerNonce()) === before) await new Promise((r) => setTimeout(r, 20));
       // Broadcast: it is watched for its receipt as soon as the node has answered the send.
       const deadline = Date.now() + 5_000;
-      while (!(await get(s, "/metrics")).body.includes("facilitator_settlements_in_flight 1") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (!(await get(s, "/metrics")).body.includes("facilitator_settlements_in_flight 1") && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect((await get(s, "/metrics")).body).toContain("facilitator_settlements_in_flight 1");
       await chain.anvil.rpc("evm_mine");
       expect((await settling).json()).toMatchObject({ success: true });
@@ -168,7 +203,12 @@ describe("API keys (FACILITATOR_API_KEYS)", () => {
     const before = proxy.totalCalls();
     for (const authorization of [undefined, "Bearer wrong-key-0123456789abcdef", API_KEY, `Basic ${API_KEY}`]) {
       for (const url of ["/verify", "/settle"]) {
-        const response = await s.server.inject({ method: "POST", url, payload, headers: authorization ? { authorization } : {} });
+        const response = await s.server.inject({
+          method: "POST",
+          url,
+          payload,
+          headers: authorization ? { authorization } : {},
+        });
         expect(response.statusCode).toBe(401);
         expect(response.headers["www-authenticate"]).toContain("Bearer");
         expect(response.json()).toEqual({ error: "unauthorized", message: expect.stringMatching(/API key/) });
@@ -181,10 +221,14 @@ describe("API keys (FACILITATOR_API_KEYS)", () => {
     const address = s.server.server.address();
     const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
     const headers = { Authorization: `Bearer ${API_KEY}` };
-    const client = new HTTPFacilitatorClient({ url, createAuthHeaders: async () => ({ verify: headers, settle: headers, supported: {} }) });
+    const client = new HTTPFacilitatorClient({
+      url,
+      createAuthHeaders: async () => ({ verify: headers, settle: headers, supported: {} }),
+    });
     expect(await client.verify(payment, requirements)).toMatchObject({ isValid: true });
     expect(await client.settle(payment, requirements)).toMatchObject({ success: true });
-    for (const open of ["/healthz", "/readyz", "/metrics", "/supported"]) expect((await fetch(`${url}${open}`)).status).toBe(200);
+    for (const open of ["/healthz", "/readyz", "/metrics", "/supported"])
+      expect((await fetch(`${url}${open}`)).status).toBe(200);
     expect(s.logs()).not.toContain(API_KEY);
   });
 });

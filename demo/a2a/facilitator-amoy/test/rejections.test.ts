@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roles } from "./support/accounts.js";
 import { startTestChain, type TestChain } from "./support/chain.js";
 import { createInProcessFacilitator, type InProcessFacilitator } from "./support/inProcess.js";
-import { facilitatorBody, requirementsV1, requirementsV2, signCustomPaymentV2, signPaymentV1, signPaymentV2 } from "./support/payments.js";
+import {
+  facilitatorBody,
+  requirementsV1,
+  requirementsV2,
+  signCustomPaymentV2,
+  signPaymentV1,
+  signPaymentV2,
+} from "./support/payments.js";
 import { usdc } from "./support/token.js";
 
 let chain: TestChain;
@@ -74,7 +81,10 @@ const cases: Case[] = [
     reason: "invalid_exact_evm_network_mismatch",
     async build() {
       const payload = await signPaymentV2(chain.buyer.account, requirements());
-      return { payload: { ...payload, accepted: requirements({ network: "eip155:84532" }) }, requirements: requirements() };
+      return {
+        payload: { ...payload, accepted: requirements({ network: "eip155:84532" }) },
+        requirements: requirements(),
+      };
     },
   },
   {
@@ -89,7 +99,10 @@ const cases: Case[] = [
     name: "signature by another key",
     reason: "invalid_exact_evm_signature",
     async build() {
-      const payload = await signCustomPaymentV2(requirements(), { signer: roles.stranger().account, from: chain.buyer.account.address });
+      const payload = await signCustomPaymentV2(requirements(), {
+        signer: roles.stranger().account,
+        from: chain.buyer.account.address,
+      });
       return { payload, requirements: requirements() };
     },
   },
@@ -97,7 +110,11 @@ const cases: Case[] = [
     name: "expired authorization",
     reason: "invalid_exact_evm_payload_authorization_valid_before",
     async build() {
-      const payload = await signCustomPaymentV2(requirements(), { signer: chain.buyer.account, validAfter: now() - 3600n, validBefore: now() - 60n });
+      const payload = await signCustomPaymentV2(requirements(), {
+        signer: chain.buyer.account,
+        validAfter: now() - 3600n,
+        validBefore: now() - 60n,
+      });
       return { payload, requirements: requirements() };
     },
   },
@@ -105,7 +122,11 @@ const cases: Case[] = [
     name: "not-yet-valid authorization",
     reason: "invalid_exact_evm_payload_authorization_valid_after",
     async build() {
-      const payload = await signCustomPaymentV2(requirements(), { signer: chain.buyer.account, validAfter: now() + 3600n, validBefore: now() + 7200n });
+      const payload = await signCustomPaymentV2(requirements(), {
+        signer: chain.buyer.account,
+        validAfter: now() + 3600n,
+        validBefore: now() + 7200n,
+      });
       return { payload, requirements: requirements() };
     },
   },
@@ -129,7 +150,10 @@ const cases: Case[] = [
     reason: "unsupported_payload_type",
     async build() {
       const payload = await signPaymentV2(chain.buyer.account, requirements());
-      return { payload: { ...payload, payload: { signature: "0x1234", permit2Authorization: {} } }, requirements: requirements() };
+      return {
+        payload: { ...payload, payload: { signature: "0x1234", permit2Authorization: {} } },
+        requirements: requirements(),
+      };
     },
   },
 ];
@@ -139,13 +163,30 @@ describe.each(cases)("$name", (c) => {
     const { payload, requirements: presented } = await c.build();
     const before = await chainState(payload);
 
-    const verify = await service.server.inject({ method: "POST", url: "/verify", payload: facilitatorBody(payload, presented) });
+    const verify = await service.server.inject({
+      method: "POST",
+      url: "/verify",
+      payload: facilitatorBody(payload, presented),
+    });
     expect(verify.statusCode).toBe(200);
-    expect(verify.json()).toMatchObject({ isValid: false, invalidReason: c.reason, invalidMessage: expect.any(String) });
+    expect(verify.json()).toMatchObject({
+      isValid: false,
+      invalidReason: c.reason,
+      invalidMessage: expect.any(String),
+    });
 
-    const settle = await service.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(payload, presented) });
+    const settle = await service.server.inject({
+      method: "POST",
+      url: "/settle",
+      payload: facilitatorBody(payload, presented),
+    });
     expect(settle.statusCode).toBe(200);
-    expect(settle.json()).toMatchObject({ success: false, errorReason: c.reason, errorMessage: verify.json<{ invalidMessage: string }>().invalidMessage, transaction: "" });
+    expect(settle.json()).toMatchObject({
+      success: false,
+      errorReason: c.reason,
+      errorMessage: verify.json<{ invalidMessage: string }>().invalidMessage,
+      transaction: "",
+    });
 
     expect(await chainState(payload)).toEqual(before);
   });
@@ -155,35 +196,70 @@ describe("replay of a settled authorization", () => {
   it("is nonce_already_used on /verify and /settle, names the settling transaction, and sends nothing", async () => {
     const presented = requirements();
     const payload = await signPaymentV2(chain.buyer.account, presented);
-    const first = await service.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(payload, presented) });
+    const first = await service.server.inject({
+      method: "POST",
+      url: "/settle",
+      payload: facilitatorBody(payload, presented),
+    });
     expect(first.json()).toMatchObject({ success: true });
     const hash = first.json<{ transaction: string }>().transaction;
     const before = await chainState(payload);
 
-    const verify = await service.server.inject({ method: "POST", url: "/verify", payload: facilitatorBody(payload, presented) });
+    const verify = await service.server.inject({
+      method: "POST",
+      url: "/verify",
+      payload: facilitatorBody(payload, presented),
+    });
     expect(verify.json()).toMatchObject({ isValid: false, invalidReason: "invalid_exact_evm_nonce_already_used" });
     expect(verify.json<{ invalidMessage: string }>().invalidMessage).toContain(hash);
 
-    const replay = await service.server.inject({ method: "POST", url: "/settle", payload: facilitatorBody(payload, presented) });
-    expect(replay.json()).toMatchObject({ success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: hash });
+    const replay = await service.server.inject({
+      method: "POST",
+      url: "/settle",
+      payload: facilitatorBody(payload, presented),
+    });
+    expect(replay.json()).toMatchObject({
+      success: false,
+      errorReason: "invalid_exact_evm_nonce_already_used",
+      transaction: hash,
+    });
     expect(await chainState(payload)).toEqual(before);
   });
 
   it("is nonce_already_used for a v1 payment too", async () => {
-    const presented = requirementsV1({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(0.1) });
+    const presented = requirementsV1({
+      asset: chain.token.address,
+      payTo: chain.seller.account.address,
+      amount: usdc(0.1),
+    });
     const payload = await signPaymentV1(chain.buyer.account, presented);
     const body = facilitatorBody(payload, presented);
-    expect((await service.server.inject({ method: "POST", url: "/settle", payload: body })).json()).toMatchObject({ success: true });
+    expect((await service.server.inject({ method: "POST", url: "/settle", payload: body })).json()).toMatchObject({
+      success: true,
+    });
     const replay = await service.server.inject({ method: "POST", url: "/settle", payload: body });
-    expect(replay.json()).toMatchObject({ success: false, errorReason: "invalid_exact_evm_nonce_already_used", network: "polygon-amoy" });
+    expect(replay.json()).toMatchObject({
+      success: false,
+      errorReason: "invalid_exact_evm_nonce_already_used",
+      network: "polygon-amoy",
+    });
   });
 });
 
 describe("v1 rejections", () => {
   it("names the v1 network it supports", async () => {
-    const presented = requirementsV1({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1), network: "base-sepolia" });
+    const presented = requirementsV1({
+      asset: chain.token.address,
+      payTo: chain.seller.account.address,
+      amount: usdc(1),
+      network: "base-sepolia",
+    });
     const payload = await signPaymentV1(chain.buyer.account, { ...presented, network: "polygon-amoy" as never });
-    const verify = await service.server.inject({ method: "POST", url: "/verify", payload: facilitatorBody({ ...payload, network: "base-sepolia" as never }, presented) });
+    const verify = await service.server.inject({
+      method: "POST",
+      url: "/verify",
+      payload: facilitatorBody({ ...payload, network: "base-sepolia" as never }, presented),
+    });
     expect(verify.json()).toMatchObject({ isValid: false, invalidReason: "unsupported_network" });
     expect(verify.json<{ invalidMessage: string }>().invalidMessage).toContain('"polygon-amoy"');
   });
@@ -191,7 +267,11 @@ describe("v1 rejections", () => {
   it("rejects an amount above the signed value", async () => {
     const signed = requirementsV1({ asset: chain.token.address, payTo: chain.seller.account.address, amount: usdc(1) });
     const payload = await signPaymentV1(chain.buyer.account, signed);
-    const verify = await service.server.inject({ method: "POST", url: "/verify", payload: facilitatorBody(payload, { ...signed, maxAmountRequired: usdc(5).toString() }) });
+    const verify = await service.server.inject({
+      method: "POST",
+      url: "/verify",
+      payload: facilitatorBody(payload, { ...signed, maxAmountRequired: usdc(5).toString() }),
+    });
     expect(verify.json()).toMatchObject({ isValid: false, invalidReason: "invalid_exact_evm_authorization_value" });
   });
 });
@@ -200,7 +280,10 @@ describe("v1 rejections", () => {
 async function chainState(payload: PaymentPayload) {
   const from = (payload.payload.authorization as { from: Address } | undefined)?.from ?? chain.buyer.account.address;
   const nonce = (payload.payload.authorization as { nonce: `0x${string}` } | undefined)?.nonce;
-  const signerNonce = await chain.anvil.rpc<string>("eth_getTransactionCount", [chain.facilitator.account.address, "pending"]);
+  const signerNonce = await chain.anvil.rpc<string>("eth_getTransactionCount", [
+    chain.facilitator.account.address,
+    "pending",
+  ]);
   return {
     signerNonce,
     balance: await chain.token.balanceOf(from),

@@ -36,8 +36,17 @@ afterAll(async () => {
 const requirements = (amount = usdc(1)): PaymentRequirements =>
   requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount });
 
-async function call(service: InProcessFacilitator, route: "/verify" | "/settle", payload: PaymentPayload, presented: PaymentRequirements) {
-  const response = await service.server.inject({ method: "POST", url: route, payload: facilitatorBody(payload, presented) });
+async function call(
+  service: InProcessFacilitator,
+  route: "/verify" | "/settle",
+  payload: PaymentPayload,
+  presented: PaymentRequirements,
+) {
+  const response = await service.server.inject({
+    method: "POST",
+    url: route,
+    payload: facilitatorBody(payload, presented),
+  });
   responses.push(response.body);
   return { status: response.statusCode, headers: response.headers, body: response.json<Record<string, unknown>>() };
 }
@@ -72,7 +81,10 @@ describe("REAL_SETTLE=false", () => {
   it("still reports what would fail on chain", async () => {
     const presented = requirements();
     const payload = await signPaymentV2(roles.stranger().account, presented);
-    expect((await call(simulated, "/settle", payload, presented)).body).toMatchObject({ success: false, errorReason: "invalid_exact_evm_insufficient_balance" });
+    expect((await call(simulated, "/settle", payload, presented)).body).toMatchObject({
+      success: false,
+      errorReason: "invalid_exact_evm_insufficient_balance",
+    });
   });
 });
 
@@ -94,7 +106,11 @@ describe("concurrency", () => {
     expect(await signerNonce()).toBe(before + 1);
     // Later, the same payment again: refused, naming the same transaction.
     const later = await call(real, "/settle", payload, presented);
-    expect(later.body).toMatchObject({ success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: [...hashes][0] });
+    expect(later.body).toMatchObject({
+      success: false,
+      errorReason: "invalid_exact_evm_nonce_already_used",
+      transaction: [...hashes][0],
+    });
   });
 
   it("a concurrent settle of the same authorization under other terms is judged on its own, in either order", async () => {
@@ -108,7 +124,10 @@ describe("concurrency", () => {
         ? await Promise.all([calls[0]!(), calls[1]!()])
         : await Promise.all([calls[1]!(), calls[0]!()]).then(([w, r]) => [r, w] as const);
       expect(right!.body).toMatchObject({ success: true });
-      expect(wrong!.body).toMatchObject({ success: false, errorReason: "invalid_exact_evm_payload_authorization_value_mismatch" });
+      expect(wrong!.body).toMatchObject({
+        success: false,
+        errorReason: "invalid_exact_evm_payload_authorization_value_mismatch",
+      });
       expect(await signerNonce()).toBe(before + 1);
     }
   });
@@ -120,7 +139,8 @@ describe("concurrency", () => {
     const results = await Promise.all(payloads.map((p) => call(real, "/settle", p, presented)));
     expect(results.map((r) => r.body.success)).toEqual(Array(20).fill(true));
     expect(await signerNonce()).toBe(before + 20);
-    for (const p of payloads) expect(await chain.token.authorizationState(chain.buyer.account.address, nonceOf(p))).toBe(true);
+    for (const p of payloads)
+      expect(await chain.token.authorizationState(chain.buyer.account.address, nonceOf(p))).toBe(true);
   });
 });
 
@@ -132,7 +152,11 @@ describe("failures carry the transaction hash", () => {
     await chain.anvil.rpc("evm_setAutomine", [false]);
 
     const pending = await call(impatient, "/settle", payload, presented);
-    expect(pending.body).toMatchObject({ success: false, errorReason: "settlement_pending", transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(pending.body).toMatchObject({
+      success: false,
+      errorReason: "settlement_pending",
+      transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+    });
     expect(pending.body.errorMessage).toContain("settle the same payment again");
     expect(await chain.token.authorizationState(chain.buyer.account.address, nonceOf(payload))).toBe(false);
 
@@ -153,7 +177,11 @@ describe("failures carry the transaction hash", () => {
 
     const settling = call(real, "/settle", payload, presented);
     while ((await signerNonce("pending")) === pendingBefore) await new Promise((r) => setTimeout(r, 20));
-    const wallet = createWalletClient({ chain: localAmoy(chain.anvil.url), transport: http(chain.anvil.url), account: buyer.account });
+    const wallet = createWalletClient({
+      chain: localAmoy(chain.anvil.url),
+      transport: http(chain.anvil.url),
+      account: buyer.account,
+    });
     await wallet.writeContract({
       address: chain.token.address,
       abi: erc20Abi,
@@ -166,7 +194,11 @@ describe("failures carry the transaction hash", () => {
     await chain.anvil.rpc("evm_mine");
 
     const result = await settling;
-    expect(result.body).toMatchObject({ success: false, errorReason: "invalid_exact_evm_transaction_failed", transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(result.body).toMatchObject({
+      success: false,
+      errorReason: "invalid_exact_evm_transaction_failed",
+      transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+    });
     const receipt = await chain.anvil.rpc<{ status: string }>("eth_getTransactionReceipt", [result.body.transaction]);
     expect(receipt.status).toBe("0x0");
   });
@@ -182,8 +214,19 @@ describe("a transaction displaced by another sender of the same key", () => {
     const settling = call(real, "/settle", payload, presented);
     while ((await signerNonce("pending")) === taken) await new Promise((r) => setTimeout(r, 20));
     // A replica sharing the key spends the same nonce on something else, paying more: ours leaves the pool.
-    const wallet = createWalletClient({ chain: localAmoy(chain.anvil.url), transport: http(chain.anvil.url), account: chain.facilitator.account });
-    await wallet.sendTransaction({ to: roles.stranger().account.address, value: 1n, nonce: taken, gas: 21_000n, maxFeePerGas: parseGwei("1000"), maxPriorityFeePerGas: parseGwei("500") });
+    const wallet = createWalletClient({
+      chain: localAmoy(chain.anvil.url),
+      transport: http(chain.anvil.url),
+      account: chain.facilitator.account,
+    });
+    await wallet.sendTransaction({
+      to: roles.stranger().account.address,
+      value: 1n,
+      nonce: taken,
+      gas: 21_000n,
+      maxFeePerGas: parseGwei("1000"),
+      maxPriorityFeePerGas: parseGwei("500"),
+    });
     await chain.anvil.rpc("evm_mine");
     while ((await signerNonce("pending")) < taken + 2) await new Promise((r) => setTimeout(r, 20)); // sent again, next nonce
     await chain.anvil.rpc("evm_mine");
@@ -203,7 +246,11 @@ describe("a failed send leaves the payment settleable", () => {
     await chain.anvil.rpc("anvil_setBalance", [chain.facilitator.account.address, "0x0"]);
     try {
       const failed = await call(real, "/settle", payload, presented);
-      expect(failed.body).toMatchObject({ success: false, errorReason: "facilitator_signer_insufficient_funds", transaction: "" });
+      expect(failed.body).toMatchObject({
+        success: false,
+        errorReason: "facilitator_signer_insufficient_funds",
+        transaction: "",
+      });
       expect(await chain.token.authorizationState(chain.buyer.account.address, nonceOf(payload))).toBe(false);
     } finally {
       await chain.anvil.rpc("anvil_setBalance", [chain.facilitator.account.address, funds]);
@@ -236,13 +283,24 @@ describe("RPC unavailable", () => {
 
 describe("logs", () => {
   it("hold one structured line per request, no payloads, and never the key", () => {
-    const lines = real.logs().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = real
+      .logs()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = lines.filter((l) => l.msg === "request");
     expect(requests.length).toBeGreaterThan(40);
-    expect(requests[0]).toMatchObject({ level: 30, method: "POST", route: "/settle", status: 200, ms: expect.any(Number) });
+    expect(requests[0]).toMatchObject({
+      level: 30,
+      method: "POST",
+      route: "/settle",
+      status: 200,
+      ms: expect.any(Number),
+    });
     expect(requests.some((l) => l.reason === "invalid_exact_evm_transaction_failed")).toBe(true);
     const everything = [real.logs(), impatient.logs(), simulated.logs(), ...responses].join("\n").toLowerCase();
     expect(everything).not.toContain(chain.facilitator.privateKey.slice(2).toLowerCase());
-    for (const payloadField of ["paymentPayload", "paymentRequirements", "signature", "validBefore"]) expect(real.logs()).not.toContain(payloadField);
+    for (const payloadField of ["paymentPayload", "paymentRequirements", "signature", "validBefore"])
+      expect(real.logs()).not.toContain(payloadField);
   });
 });

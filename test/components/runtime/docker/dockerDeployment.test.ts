@@ -8,8 +8,10 @@ import { cpus, envFileContent, megabytes } from "../../../../components/runtime/
 import { ANVIL_DEV_KEY_0 } from "../../../support/fakes";
 
 describe("envFileContent", () => {
-  it("writes sorted NAME=\"value\" lines, so the same config gives the same upload", () => {
-    expect(envFileContent({ B: "2", A: "https://rpc.example/v2/key#frag" })).toBe('A="https://rpc.example/v2/key#frag"\nB="2"\n');
+  it('writes sorted NAME="value" lines, so the same config gives the same upload', () => {
+    expect(envFileContent({ B: "2", A: "https://rpc.example/v2/key#frag" })).toBe(
+      'A="https://rpc.example/v2/key#frag"\nB="2"\n',
+    );
   });
 
   it("picks a quote the value does not contain, and refuses values that cannot be quoted", () => {
@@ -24,7 +26,15 @@ describe("envFileContent", () => {
     try {
       const values = { AMOY_RPC_URL: "https://rpc.example/v2/abc?token=x#y", FACILITATOR_PRIVATE_KEY: ANVIL_DEV_KEY_0 };
       writeFileSync(path.join(dir, "s.env"), envFileContent(values));
-      const out = execFileSync(process.execPath, [`--env-file=${path.join(dir, "s.env")}`, "-p", "JSON.stringify([process.env.AMOY_RPC_URL, process.env.FACILITATOR_PRIVATE_KEY])"], { encoding: "utf8", env: {} });
+      const out = execFileSync(
+        process.execPath,
+        [
+          `--env-file=${path.join(dir, "s.env")}`,
+          "-p",
+          "JSON.stringify([process.env.AMOY_RPC_URL, process.env.FACILITATOR_PRIVATE_KEY])",
+        ],
+        { encoding: "utf8", env: {} },
+      );
       expect(JSON.parse(out)).toEqual([values.AMOY_RPC_URL, values.FACILITATOR_PRIVATE_KEY]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -46,5 +56,6 @@ describe("Kubernetes quantities in Docker's units", () => {
     ["1.5", "1.5"],
   ])("cpu %s is %s cpus", (quantity, value) => expect(cpus(quantity)).toBe(value));
 
-  it("refuses what it cannot convert", () => expect(() => megabytes("512MB")).toThrow(/Not a memory quantity like 512Mi: "512MB"/));
+  it("refuses what it cannot convert", () =>
+    expect(() => megabytes("512MB")).toThrow(/Not a memory quantity like 512Mi: "512MB"/));
 });

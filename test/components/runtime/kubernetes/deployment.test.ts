@@ -3,7 +3,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { FACILITATOR_PORT, SHUTDOWN_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "../../../../components/service/contract";
-import { DNS_EGRESS_PEERS, FacilitatorDeployment, TERMINATION_GRACE_SECONDS, rpcEgressPeers, type FacilitatorDeploymentArgs } from "../../../../components/runtime/kubernetes/deployment";
+import {
+  DNS_EGRESS_PEERS,
+  FacilitatorDeployment,
+  TERMINATION_GRACE_SECONDS,
+  rpcEgressPeers,
+  type FacilitatorDeploymentArgs,
+} from "../../../../components/runtime/kubernetes/deployment";
 import { ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_POOL, FAKE_RPC_URL, fakeDigest } from "../../../support/fakes";
 import type { RecordedResource } from "../../../support/mocks";
 import { runProgram, type ProgramRun } from "../../../support/program";
@@ -58,7 +64,11 @@ describe("FacilitatorDeployment", () => {
       expect(child.parent, child.type).toBe(component.urn);
       expect(child.provider, child.type).toMatch(/::pulumi:providers:kubernetes::cluster::/);
     }
-    expect(run.outputs).toEqual({ namespace: "facilitator-test", deploymentName: "facilitator", serviceName: "facilitator" });
+    expect(run.outputs).toEqual({
+      namespace: "facilitator-test",
+      deploymentName: "facilitator",
+      serviceName: "facilitator",
+    });
   });
 
   it("a namespace per stack that enforces the restricted Pod Security Standard", async () => {
@@ -72,7 +82,10 @@ describe("FacilitatorDeployment", () => {
     const secret = run.one("kubernetes:core/v1:Secret");
     expect(at(secret.inputs, "metadata", "name")).toBeUndefined(); // auto-named: new values → new name → rollout
     expect(at(secret.inputs, "metadata", "namespace")).toBe("facilitator-test");
-    expect(secret.inputs["stringData"]).toEqual({ AMOY_RPC_URL: FAKE_RPC_URL, FACILITATOR_PRIVATE_KEY: ANVIL_DEV_KEY_0 });
+    expect(secret.inputs["stringData"]).toEqual({
+      AMOY_RPC_URL: FAKE_RPC_URL,
+      FACILITATOR_PRIVATE_KEY: ANVIL_DEV_KEY_0,
+    });
     expect(secret.secretPaths).toEqual(["stringData"]); // encrypted in state, masked in previews
   });
 
@@ -81,7 +94,10 @@ describe("FacilitatorDeployment", () => {
     const secretName = at(run.one("kubernetes:core/v1:Secret").state, "metadata", "name");
     const d = run.one("kubernetes:apps/v1:Deployment");
     expect(container(d)["env"]).toEqual([
-      { name: "FACILITATOR_PRIVATE_KEY", valueFrom: { secretKeyRef: { name: secretName, key: "FACILITATOR_PRIVATE_KEY" } } },
+      {
+        name: "FACILITATOR_PRIVATE_KEY",
+        valueFrom: { secretKeyRef: { name: secretName, key: "FACILITATOR_PRIVATE_KEY" } },
+      },
       { name: "AMOY_RPC_URL", valueFrom: { secretKeyRef: { name: secretName, key: "AMOY_RPC_URL" } } },
       { name: "AMOY_USDC_ADDRESS", value: "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582" },
       { name: "REAL_SETTLE", value: "false" },
@@ -100,16 +116,27 @@ describe("FacilitatorDeployment", () => {
     const { privateKey: _single, ...poolArgs } = args;
     const run = await runProgram(() => {
       const provider = new k8s.Provider("cluster", { context: "test-context" });
-      const options = { signerKeys: pulumi.secret(pool), apiKeys: pulumi.secret(apiKeys), minSignerBalanceWei: "50000000000000000" };
+      const options = {
+        signerKeys: pulumi.secret(pool),
+        apiKeys: pulumi.secret(apiKeys),
+        minSignerBalanceWei: "50000000000000000",
+      };
       const app = new FacilitatorDeployment("facilitator", { ...poolArgs, ...options }, { providers: [provider] });
       return { namespace: app.namespace };
     });
     const secret = run.one("kubernetes:core/v1:Secret");
-    expect(secret.inputs["stringData"]).toEqual({ AMOY_RPC_URL: FAKE_RPC_URL, FACILITATOR_API_KEYS: apiKeys, FACILITATOR_PRIVATE_KEYS: pool });
+    expect(secret.inputs["stringData"]).toEqual({
+      AMOY_RPC_URL: FAKE_RPC_URL,
+      FACILITATOR_API_KEYS: apiKeys,
+      FACILITATOR_PRIVATE_KEYS: pool,
+    });
     expect(secret.secretPaths).toEqual(["stringData"]);
     const secretName = at(secret.state, "metadata", "name");
     expect(container(run.one("kubernetes:apps/v1:Deployment"))["env"]).toEqual([
-      { name: "FACILITATOR_PRIVATE_KEYS", valueFrom: { secretKeyRef: { name: secretName, key: "FACILITATOR_PRIVATE_KEYS" } } },
+      {
+        name: "FACILITATOR_PRIVATE_KEYS",
+        valueFrom: { secretKeyRef: { name: secretName, key: "FACILITATOR_PRIVATE_KEYS" } },
+      },
       { name: "AMOY_RPC_URL", valueFrom: { secretKeyRef: { name: secretName, key: "AMOY_RPC_URL" } } },
       { name: "FACILITATOR_API_KEYS", valueFrom: { secretKeyRef: { name: secretName, key: "FACILITATOR_API_KEYS" } } },
       { name: "AMOY_USDC_ADDRESS", value: "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582" },
@@ -126,7 +153,8 @@ describe("FacilitatorDeployment", () => {
   it("a changed secret value gives the Secret a new name, which rolls the pods", async () => {
     const before = await deploy();
     const after = await deploy({ rpcUrl: pulumi.secret("https://rpc-amoy.example.invalid/v2/rotated-token") });
-    const ref = (run: ProgramRun) => at(container(run.one("kubernetes:apps/v1:Deployment")), "env", 1, "valueFrom", "secretKeyRef", "name");
+    const ref = (run: ProgramRun) =>
+      at(container(run.one("kubernetes:apps/v1:Deployment")), "env", 1, "valueFrom", "secretKeyRef", "name");
     expect(ref(after)).not.toBe(ref(before));
   });
 
@@ -134,9 +162,17 @@ describe("FacilitatorDeployment", () => {
     const d = (await deploy()).one("kubernetes:apps/v1:Deployment");
     expect(container(d)["image"]).toBe(IMAGE_REF);
     expect(at(d.inputs, "spec", "replicas")).toBe(2);
-    expect(at(d.inputs, "spec", "strategy")).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
-    expect(at(d.inputs, "spec", "selector", "matchLabels")).toEqual({ "app.kubernetes.io/name": "x402-facilitator", "app.kubernetes.io/instance": "test" });
-    expect(at(d.inputs, "spec", "template", "metadata", "labels")).toMatchObject(at(d.inputs, "spec", "selector", "matchLabels") as Obj);
+    expect(at(d.inputs, "spec", "strategy")).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    expect(at(d.inputs, "spec", "selector", "matchLabels")).toEqual({
+      "app.kubernetes.io/name": "x402-facilitator",
+      "app.kubernetes.io/instance": "test",
+    });
+    expect(at(d.inputs, "spec", "template", "metadata", "labels")).toMatchObject(
+      at(d.inputs, "spec", "selector", "matchLabels") as Obj,
+    );
   });
 
   it("readiness on /readyz, liveness on /healthz, on the facilitator's port", async () => {
@@ -149,14 +185,22 @@ describe("FacilitatorDeployment", () => {
 
   it("CPU/memory requests and limits", async () => {
     const c = container((await deploy()).one("kubernetes:apps/v1:Deployment"));
-    expect(c["resources"]).toEqual({ requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } });
+    expect(c["resources"]).toEqual({
+      requests: { cpu: "250m", memory: "256Mi" },
+      limits: { cpu: "1", memory: "512Mi" },
+    });
   });
 
   it("pod security: non-root 65532, read-only root, no escalation, drop ALL, RuntimeDefault seccomp, no token, /tmp emptyDir", async () => {
     const d = (await deploy()).one("kubernetes:apps/v1:Deployment");
     const pod = podSpec(d);
     expect(pod["automountServiceAccountToken"]).toBe(false);
-    expect(pod["securityContext"]).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod["securityContext"]).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(container(d)["securityContext"]).toEqual({
       runAsNonRoot: true,
       allowPrivilegeEscalation: false,
@@ -183,7 +227,8 @@ describe("FacilitatorDeployment", () => {
   it("spreads pods across zones and nodes", async () => {
     const spread = podSpec((await deploy()).one("kubernetes:apps/v1:Deployment"))["topologySpreadConstraints"] as Obj[];
     expect(spread.map((s) => s["topologyKey"])).toEqual(["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
-    for (const s of spread) expect(s).toMatchObject({ maxSkew: 1, labelSelector: { matchLabels: { "app.kubernetes.io/instance": "test" } } });
+    for (const s of spread)
+      expect(s).toMatchObject({ maxSkew: 1, labelSelector: { matchLabels: { "app.kubernetes.io/instance": "test" } } });
   });
 
   it("a ClusterIP Service on the facilitator's port", async () => {
@@ -204,7 +249,9 @@ describe("FacilitatorDeployment", () => {
   it("NetworkPolicy: ingress on 5401 from the allowed namespaces; egress to DNS and the RPC only", async () => {
     const np = (await deploy()).one("kubernetes:networking.k8s.io/v1:NetworkPolicy");
     expect(np.inputs["spec"]).toEqual({
-      podSelector: { matchLabels: { "app.kubernetes.io/name": "x402-facilitator", "app.kubernetes.io/instance": "test" } },
+      podSelector: {
+        matchLabels: { "app.kubernetes.io/name": "x402-facilitator", "app.kubernetes.io/instance": "test" },
+      },
       policyTypes: ["Ingress", "Egress"],
       ingress: [
         {
@@ -217,7 +264,13 @@ describe("FacilitatorDeployment", () => {
       ],
       egress: [
         // the cluster's resolvers only (egress.test.ts)
-        { to: DNS_EGRESS_PEERS, ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
+        {
+          to: DNS_EGRESS_PEERS,
+          ports: [
+            { port: 53, protocol: "UDP" },
+            { port: 53, protocol: "TCP" },
+          ],
+        },
         { to: rpcEgressPeers(["0.0.0.0/0"]), ports: [{ port: 443, protocol: "TCP" }] },
       ],
     });
@@ -230,9 +283,17 @@ describe("FacilitatorDeployment", () => {
 
   it("RPC egress to 'anywhere' never includes cluster-internal or metadata-server addresses, in either family", () => {
     expect(rpcEgressPeers(["0.0.0.0/0"])).toEqual([
-      { ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"] } },
+      {
+        ipBlock: {
+          cidr: "0.0.0.0/0",
+          except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+        },
+      },
       { ipBlock: { cidr: "::/0", except: ["fc00::/7", "fe80::/10"] } },
     ]);
-    expect(rpcEgressPeers(["203.0.113.0/24", "198.51.100.7/32"])).toEqual([{ ipBlock: { cidr: "198.51.100.7/32" } }, { ipBlock: { cidr: "203.0.113.0/24" } }]);
+    expect(rpcEgressPeers(["203.0.113.0/24", "198.51.100.7/32"])).toEqual([
+      { ipBlock: { cidr: "198.51.100.7/32" } },
+      { ipBlock: { cidr: "203.0.113.0/24" } },
+    ]);
   });
 });

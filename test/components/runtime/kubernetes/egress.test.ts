@@ -17,7 +17,12 @@
 // (fd20::/20, https://cloud.google.com/blog/products/networking/how-to-create-a-ipv6-network-in-google-cloud)
 // are unique-local addresses, fc00::/7 (RFC 4193); link-local is fe80::/10 (RFC 4291).
 import { beforeAll, describe, expect, it } from "vitest";
-import { DNS_EGRESS_PEERS, RESERVED_RANGES, parseCidr, rpcEgressPeers } from "../../../../components/runtime/kubernetes/egress";
+import {
+  DNS_EGRESS_PEERS,
+  RESERVED_RANGES,
+  parseCidr,
+  rpcEgressPeers,
+} from "../../../../components/runtime/kubernetes/egress";
 import type { RecordedResource } from "../../../support/mocks";
 import { releasedImages, runStack } from "../../../support/stack";
 
@@ -50,11 +55,27 @@ function contains(cidr: string, address: string): boolean {
 
 /** What the ipBlocks of `peers` let through to `address`. */
 const admits = (peers: readonly Peer[], address: string): boolean =>
-  peers.some((p) => p.ipBlock !== undefined && contains(p.ipBlock.cidr, address) && !(p.ipBlock.except ?? []).some((e) => contains(e, address)));
+  peers.some(
+    (p) =>
+      p.ipBlock !== undefined &&
+      contains(p.ipBlock.cidr, address) &&
+      !(p.ipBlock.except ?? []).some((e) => contains(e, address)),
+  );
 
 const KUBE_SYSTEM = { "kubernetes.io/metadata.name": "kube-system" };
 /** Addresses no wide RPC CIDR may reach: metadata servers, cluster-internal and link-local. */
-const NEVER = ["169.254.169.254", "fd20:ce::254", "10.0.0.10", "172.16.0.1", "192.168.1.1", "100.64.0.1", "169.254.20.10", "fd20:a:b:c::1", "fe80::1", "fc00::1"];
+const NEVER = [
+  "169.254.169.254",
+  "fd20:ce::254",
+  "10.0.0.10",
+  "172.16.0.1",
+  "192.168.1.1",
+  "100.64.0.1",
+  "169.254.20.10",
+  "fd20:a:b:c::1",
+  "fe80::1",
+  "fc00::1",
+];
 /** Public addresses an RPC endpoint may have. */
 const PUBLIC = ["104.18.1.1", "8.8.8.8", "2606:4700::6810:101", "2001:4860:4860::8888"];
 
@@ -62,12 +83,19 @@ describe("rpcEgressPeers", () => {
   it("'anywhere' is the public internet of both families, each without its reserved ranges", () => {
     for (const anywhere of [["0.0.0.0/0"], ["::/0"], ["::/0", "0.0.0.0/0"]]) {
       expect(rpcEgressPeers(anywhere)).toEqual([
-        { ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"] } },
+        {
+          ipBlock: {
+            cidr: "0.0.0.0/0",
+            except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+          },
+        },
         { ipBlock: { cidr: "::/0", except: ["fc00::/7", "fe80::/10"] } },
       ]);
       const peers = plain(rpcEgressPeers(anywhere));
-      for (const address of NEVER) expect({ address, admitted: admits(peers, address) }).toEqual({ address, admitted: false });
-      for (const address of PUBLIC) expect({ address, admitted: admits(peers, address) }).toEqual({ address, admitted: true });
+      for (const address of NEVER)
+        expect({ address, admitted: admits(peers, address) }).toEqual({ address, admitted: false });
+      for (const address of PUBLIC)
+        expect({ address, admitted: admits(peers, address) }).toEqual({ address, admitted: true });
     }
   });
 
@@ -84,7 +112,9 @@ describe("rpcEgressPeers", () => {
       { ipBlock: { cidr: "2000::/3" } }, // global unicast holds no reserved range
     ]);
     expect(admits(plain(rpcEgressPeers(["128.0.0.0/1", "0.0.0.0/1"])), "169.254.169.254")).toBe(false);
-    expect(rpcEgressPeers(["fc00::/6"])).toEqual([{ ipBlock: { cidr: "fc00::/6", except: ["fc00::/7", "fe80::/10"] } }]); // fc00:: to ffff::
+    expect(rpcEgressPeers(["fc00::/6"])).toEqual([
+      { ipBlock: { cidr: "fc00::/6", except: ["fc00::/7", "fe80::/10"] } },
+    ]); // fc00:: to ffff::
   });
 
   it("narrow CIDRs stay as written, a private one included (an RPC node in the VPC is named on purpose)", () => {
@@ -114,7 +144,16 @@ describe("rpcEgressPeers", () => {
     expect(parseCidr("fd20:ce::254/128")).toEqual(parseCidr("fd20:00ce:0:0:0:0:0:0254/128"));
     expect(parseCidr("::/0")).toEqual({ family: "ipv6", network: 0n, prefix: 0 });
     expect(parseCidr("10.1.2.3/8")).toEqual({ family: "ipv4", network: 10n << 24n, prefix: 8 });
-    for (const bad of ["10.0.0.0", "10.0.0.256/8", "10.0.0.0/33", "::/129", "1::2::3/64", "1:2:3:4:5:6:7:8:9/64", "g::/16", "10.0.0.0/8/1"]) {
+    for (const bad of [
+      "10.0.0.0",
+      "10.0.0.256/8",
+      "10.0.0.0/33",
+      "::/129",
+      "1::2::3/64",
+      "1:2:3:4:5:6:7:8:9/64",
+      "g::/16",
+      "10.0.0.0/8/1",
+    ]) {
       expect(() => parseCidr(bad), bad).toThrow(/is not a CIDR/);
     }
     expect(() => rpcEgressPeers(["not-a-cidr/8"])).toThrow(/is not a CIDR/);
@@ -134,7 +173,10 @@ describe("DNS egress peers", () => {
   it("exactly the cluster's resolvers: kube-dns and NodeLocal DNSCache Pods, the cache's and Cloud DNS's link-local addresses", () => {
     expect(DNS_EGRESS_PEERS).toEqual([
       { namespaceSelector: { matchLabels: KUBE_SYSTEM }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
-      { namespaceSelector: { matchLabels: KUBE_SYSTEM }, podSelector: { matchLabels: { "k8s-app": "node-local-dns" } } },
+      {
+        namespaceSelector: { matchLabels: KUBE_SYSTEM },
+        podSelector: { matchLabels: { "k8s-app": "node-local-dns" } },
+      },
       { ipBlock: { cidr: "169.254.20.10/32" } },
       { ipBlock: { cidr: "169.254.169.254/32" } },
     ]);
@@ -142,7 +184,8 @@ describe("DNS egress peers", () => {
 
   it("no resolver an attacker could run: no public address, no pods outside kube-system", () => {
     const peers = plain(DNS_EGRESS_PEERS);
-    for (const address of [...PUBLIC, "1.1.1.1", "10.0.0.10"]) expect({ address, admitted: admits(peers, address) }).toEqual({ address, admitted: false });
+    for (const address of [...PUBLIC, "1.1.1.1", "10.0.0.10"])
+      expect({ address, admitted: admits(peers, address) }).toEqual({ address, admitted: false });
     for (const p of peers) {
       if (p.ipBlock) expect(p.ipBlock.cidr).toMatch(/\/32$/);
       else expect(p.namespaceSelector?.matchLabels).toEqual(KUBE_SYSTEM);
@@ -155,14 +198,22 @@ describe.each(["staging", "prod"] as const)("the NetworkPolicy Pulumi.%s.yaml re
   beforeAll(async () => {
     const run = await runStack({ stack, registry: releasedImages(["v1.2.2", "v1.2.3"]) });
     const app = run.one("facilitator:index:FacilitatorDeployment").urn;
-    const policy = run.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p: RecordedResource) => p.parent === app)!;
+    const policy = run
+      .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+      .find((p: RecordedResource) => p.parent === app)!;
     expect((policy.inputs["spec"] as Obj)["policyTypes"]).toEqual(["Ingress", "Egress"]);
     egress = (policy.inputs["spec"] as { egress: EgressRule[] }).egress;
   });
 
   it("two egress rules, each with destinations: DNS to the cluster's resolvers, the RPC on 443", () => {
     expect(egress).toEqual([
-      { to: DNS_EGRESS_PEERS, ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
+      {
+        to: DNS_EGRESS_PEERS,
+        ports: [
+          { port: 53, protocol: "UDP" },
+          { port: 53, protocol: "TCP" },
+        ],
+      },
       { to: rpcEgressPeers(["0.0.0.0/0"]), ports: [{ port: 443, protocol: "TCP" }] },
     ]);
     // A rule without `to` admits every destination: DNS on port 53 to anywhere was one.
@@ -182,7 +233,9 @@ describe.each(["staging", "prod"] as const)("the NetworkPolicy Pulumi.%s.yaml re
   it("the RPC rule covers both families and keeps every metadata, cluster-internal and link-local address out", () => {
     const rpc = egress.find((r) => r.ports?.some((p) => p.port === 443))!;
     expect(rpc.to!.map((p) => p.ipBlock?.cidr)).toEqual(["0.0.0.0/0", "::/0"]);
-    for (const address of NEVER) expect({ address, admitted: admits(rpc.to!, address) }).toEqual({ address, admitted: false });
-    for (const address of PUBLIC) expect({ address, admitted: admits(rpc.to!, address) }).toEqual({ address, admitted: true });
+    for (const address of NEVER)
+      expect({ address, admitted: admits(rpc.to!, address) }).toEqual({ address, admitted: false });
+    for (const address of PUBLIC)
+      expect({ address, admitted: admits(rpc.to!, address) }).toEqual({ address, admitted: true });
   });
 });

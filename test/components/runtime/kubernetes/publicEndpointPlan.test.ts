@@ -38,7 +38,8 @@ describe("names", () => {
   it("are valid Google Cloud names for any stack name, and the same on every call", () => {
     for (const stack of ["staging", "prod", "Prod_EU", "1st", "a".repeat(80), "x--y-"]) {
       const names = gcpNames(stack, "facilitator.example.com");
-      for (const [what, name] of Object.entries(names)) expect({ stack, what, ok: GCP_NAME.test(name) }).toEqual({ stack, what, ok: true });
+      for (const [what, name] of Object.entries(names))
+        expect({ stack, what, ok: GCP_NAME.test(name) }).toEqual({ stack, what, ok: true });
       expect(gcpNames(stack, "facilitator.example.com")).toEqual(names);
     }
     expect(gcpName("Prod_EU")).toBe("prod-eu");
@@ -74,7 +75,10 @@ describe("what reaches the pods", () => {
     expect(settleTimeoutMs).toBe(60_000);
     expect(BACKEND_TIMEOUT_SEC * 1000).toBeGreaterThan(settleTimeoutMs);
     expect(BACKEND_TIMEOUT_SEC).toBeGreaterThan(30);
-    expect(backendPolicySpec("svc")).toEqual({ default: { timeoutSec: BACKEND_TIMEOUT_SEC }, targetRef: { group: "", kind: "Service", name: "svc" } });
+    expect(backendPolicySpec("svc")).toEqual({
+      default: { timeoutSec: BACKEND_TIMEOUT_SEC },
+      targetRef: { group: "", kind: "Service", name: "svc" },
+    });
   });
 });
 
@@ -90,22 +94,39 @@ describe("specs", () => {
 
   it("the redirect route only redirects: no backendRefs", () => {
     const spec = httpRedirectRouteSpec("h.example.com", "gw");
-    expect(spec.rules.every((r) => !("backendRefs" in r) && r.filters.some((f) => f.requestRedirect.scheme === "https"))).toBe(true);
+    expect(
+      spec.rules.every((r) => !("backendRefs" in r) && r.filters.some((f) => f.requestRedirect.scheme === "https")),
+    ).toBe(true);
   });
 
   it("Cloud Armor: the throttle counts per client IP over a minute; the default rule admits the rest", () => {
     expect(RATE_LIMIT_INTERVAL_SEC).toBe(60);
     const [throttle, fallback] = securityPolicyRules(600);
-    expect(throttle).toMatchObject({ action: "throttle", rateLimitOptions: { enforceOnKey: "IP", exceedAction: "deny(429)", rateLimitThreshold: { count: 600, intervalSec: 60 } } });
-    expect(fallback).toMatchObject({ action: "allow", priority: 2147483647, match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } });
+    expect(throttle).toMatchObject({
+      action: "throttle",
+      rateLimitOptions: {
+        enforceOnKey: "IP",
+        exceedAction: "deny(429)",
+        rateLimitThreshold: { count: 600, intervalSec: 60 },
+      },
+    });
+    expect(fallback).toMatchObject({
+      action: "allow",
+      priority: 2147483647,
+      match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
+    });
     // Rule descriptions are at most 64 characters.
     for (const rule of securityPolicyRules(100_000)) expect(rule.description.length).toBeLessThanOrEqual(64);
   });
 
   it("the Ingress: the redirect annotation only for ingress-nginx, the issuer only when set", () => {
     const base = { kind: "ingress", hostname: "h.example.com", tlsSecret: "t" } as const;
-    expect(ingressManifest({ ...base, className: "nginx" }, "svc", 5401).annotations).toEqual({ "nginx.ingress.kubernetes.io/ssl-redirect": "true" });
-    expect(ingressManifest({ ...base, className: "traefik", clusterIssuer: "le" }, "svc", 5401).annotations).toEqual({ "cert-manager.io/cluster-issuer": "le" });
+    expect(ingressManifest({ ...base, className: "nginx" }, "svc", 5401).annotations).toEqual({
+      "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+    });
+    expect(ingressManifest({ ...base, className: "traefik", clusterIssuer: "le" }, "svc", 5401).annotations).toEqual({
+      "cert-manager.io/cluster-issuer": "le",
+    });
   });
 
   it("the URL is https", () => {

@@ -19,7 +19,12 @@ export function createAmoyClient({ rpcUrl, rpcTimeoutMs }: ClientOptions): AmoyC
     // batch: reads issued within the same millisecond (concurrent verifications, receipt polls)
     // travel in one HTTP request: fewer round trips and far less HTTP overhead under load.
     // retryCount 1: a lost packet is retried once; a dead RPC fails fast instead of stalling callers.
-    transport: http(rpcUrl, { batch: { wait: 1, batchSize: 200 }, timeout: rpcTimeoutMs, retryCount: 1, retryDelay: 100 }),
+    transport: http(rpcUrl, {
+      batch: { wait: 1, batchSize: 200 },
+      timeout: rpcTimeoutMs,
+      retryCount: 1,
+      retryDelay: 100,
+    }),
     // Amoy makes a block about every 2 s; poll receipts often enough to answer promptly.
     pollingInterval: 500,
   });

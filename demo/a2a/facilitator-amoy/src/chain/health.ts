@@ -49,27 +49,45 @@ export class ChainHealth {
   private async probe(): Promise<HealthReport> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)),
+        this.options.timeoutMs,
+      );
     });
     try {
       const [chainId, balances] = await Promise.race([
         Promise.all([
           this.client.getChainId(),
-          Promise.all(this.options.signers.map(async (signer) => ({ signer, wei: await this.client.getBalance({ address: signer }) }))),
+          Promise.all(
+            this.options.signers.map(async (signer) => ({
+              signer,
+              wei: await this.client.getBalance({ address: signer }),
+            })),
+          ),
         ]),
         timeout,
       ]);
       const problems: string[] = [];
-      if (chainId !== AMOY_CHAIN_ID) problems.push(`the RPC serves chain id ${chainId}, expected ${AMOY_CHAIN_ID} (Polygon Amoy): point AMOY_RPC_URL at an Amoy endpoint`);
+      if (chainId !== AMOY_CHAIN_ID)
+        problems.push(
+          `the RPC serves chain id ${chainId}, expected ${AMOY_CHAIN_ID} (Polygon Amoy): point AMOY_RPC_URL at an Amoy endpoint`,
+        );
       const min = this.options.minBalanceWei;
       if (min !== undefined) {
         for (const { signer, wei } of balances) {
-          if (wei < min) problems.push(`signer ${signer} holds ${wei} wei, below MIN_SIGNER_BALANCE_WEI ${min}: fund it with POL for gas`);
+          if (wei < min)
+            problems.push(
+              `signer ${signer} holds ${wei} wei, below MIN_SIGNER_BALANCE_WEI ${min}: fund it with POL for gas`,
+            );
         }
       }
       return { healthy: problems.length === 0, problems, balances };
     } catch (error) {
-      return { healthy: false, problems: [`the Polygon Amoy RPC is unavailable (${describeRpcFailure(error)})`], balances: [] };
+      return {
+        healthy: false,
+        problems: [`the Polygon Amoy RPC is unavailable (${describeRpcFailure(error)})`],
+        balances: [],
+      };
     } finally {
       clearTimeout(timer);
     }

@@ -50,9 +50,19 @@ export class VerifyProbe implements FacilitatorEvmSigner {
     return this.signerAddresses;
   }
 
-  readContract(args: { address: Address; abi: readonly unknown[]; functionName: string; args?: readonly unknown[] }): Promise<unknown> {
+  readContract(args: {
+    address: Address;
+    abi: readonly unknown[];
+    functionName: string;
+    args?: readonly unknown[];
+  }): Promise<unknown> {
     return this.watch(() =>
-      this.client.readContract({ address: args.address, abi: args.abi as Abi, functionName: args.functionName, args: args.args ?? [] }),
+      this.client.readContract({
+        address: args.address,
+        abi: args.abi as Abi,
+        functionName: args.functionName,
+        args: args.args ?? [],
+      }),
     );
   }
 
@@ -79,7 +89,9 @@ export class VerifyProbe implements FacilitatorEvmSigner {
     message: Record<string, unknown>;
     signature: Hex;
   }): Promise<boolean> {
-    return this.watch(() => this.client.verifyTypedData(args as unknown as Parameters<AmoyClient["verifyTypedData"]>[0]));
+    return this.watch(() =>
+      this.client.verifyTypedData(args as unknown as Parameters<AmoyClient["verifyTypedData"]>[0]),
+    );
   }
 
   // Settlement never goes through the library: TransactionSender sends it (nonces, de-duplication).

@@ -75,7 +75,8 @@ export class ReceiptWatcher {
       await this.detectDropped(notFound);
       const now = Date.now();
       for (const waiter of this.waiters) {
-        if (now >= waiter.deadline) this.settle(waiter, { kind: "timeout", ...(waiter.rpcFailure ? { rpcFailure: waiter.rpcFailure } : {}) });
+        if (now >= waiter.deadline)
+          this.settle(waiter, { kind: "timeout", ...(waiter.rpcFailure ? { rpcFailure: waiter.rpcFailure } : {}) });
       }
     } finally {
       this.ticking = false;

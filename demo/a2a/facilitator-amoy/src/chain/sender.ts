@@ -37,7 +37,8 @@ const GAS_HEADROOM_PERCENT = 120n;
 // Replicas sharing a key race for each nonce; under load one replica can lose several rounds in a row.
 const MAX_NONCE_ATTEMPTS = 40;
 // Another sender (a replica sharing the key) took our nonce, or our view is stale.
-const NONCE_CONFLICT = /nonce too low|nonce has already been used|replacement transaction underpriced|replacement fee too low|invalid nonce|nonce too high/i;
+const NONCE_CONFLICT =
+  /nonce too low|nonce has already been used|replacement transaction underpriced|replacement fee too low|invalid nonce|nonce too high/i;
 // The node already has exactly these bytes: our earlier attempt arrived.
 const ALREADY_KNOWN = /already known|known transaction|already imported/i;
 
@@ -60,7 +61,10 @@ export class TransactionSender {
     let gas: bigint;
     let fees: Fees;
     try {
-      [gas, fees] = await Promise.all([this.client.estimateGas({ account: this.account.address, to, data }), this.fees.get()]);
+      [gas, fees] = await Promise.all([
+        this.client.estimateGas({ account: this.account.address, to, data }),
+        this.fees.get(),
+      ]);
     } catch (error) {
       if (isRpcUnavailable(error)) return { kind: "rpc-unavailable", message: describeRpcFailure(error) };
       if (isInsufficientFunds(error)) return { kind: "signer-unfunded", message: publicMessage(error) };
@@ -79,11 +83,18 @@ export class TransactionSender {
       const request = { ...call, ...fees };
       let nonce: number;
       try {
-        nonce = this.nextNonce ?? (await this.client.getTransactionCount({ address: this.account.address, blockTag: "pending" }));
+        nonce =
+          this.nextNonce ??
+          (await this.client.getTransactionCount({ address: this.account.address, blockTag: "pending" }));
       } catch (error) {
         return { kind: "rpc-unavailable", message: describeRpcFailure(error) };
       }
-      const signed = await this.account.signTransaction({ ...request, nonce, chainId: this.client.chain.id, type: "eip1559" });
+      const signed = await this.account.signTransaction({
+        ...request,
+        nonce,
+        chainId: this.client.chain.id,
+        type: "eip1559",
+      });
       const hash = keccak256(signed);
       try {
         await this.client.request({ method: "eth_sendRawTransaction", params: [signed] });
@@ -119,7 +130,10 @@ export class TransactionSender {
         return { kind: "rejected", message: publicMessage(error) };
       }
     }
-    return { kind: "rejected", message: `nonce conflict persisted after ${MAX_NONCE_ATTEMPTS} attempts: ${lastConflict}` };
+    return {
+      kind: "rejected",
+      message: `nonce conflict persisted after ${MAX_NONCE_ATTEMPTS} attempts: ${lastConflict}`,
+    };
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {

@@ -12,7 +12,12 @@ export interface AuthorizationFacts {
   readonly version: string;
 }
 
-export async function readAuthorizationFacts(client: AmoyClient, token: Address, from: Address, nonce: Hex): Promise<AuthorizationFacts> {
+export async function readAuthorizationFacts(
+  client: AmoyClient,
+  token: Address,
+  from: Address,
+  nonce: Hex,
+): Promise<AuthorizationFacts> {
   const [used, balance, name, version] = await Promise.all([
     client.readContract({ address: token, abi: eip3009ABI, functionName: "authorizationState", args: [from, nonce] }),
     client.readContract({ address: token, abi: eip3009ABI, functionName: "balanceOf", args: [from] }),

@@ -21,7 +21,9 @@ export function apiKeyCheck(keys: readonly string[]): onRequestHookHandler {
       .header("www-authenticate", 'Bearer realm="x402-facilitator"')
       .send({
         error: "unauthorized",
-        message: match ? "the API key is not accepted; use a key from FACILITATOR_API_KEYS" : "an API key is required: send Authorization: Bearer <key>",
+        message: match
+          ? "the API key is not accepted; use a key from FACILITATOR_API_KEYS"
+          : "an API key is required: send Authorization: Bearer <key>",
       });
   };
 }

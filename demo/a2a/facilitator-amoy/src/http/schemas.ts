@@ -31,7 +31,14 @@ const payload = {
     authorization: {
       type: "object",
       required: ["from", "to", "value", "validAfter", "validBefore", "nonce"],
-      properties: { from: address, to: address, value: uint256, validAfter: uint256, validBefore: uint256, nonce: bytes32 },
+      properties: {
+        from: address,
+        to: address,
+        value: uint256,
+        validAfter: uint256,
+        validBefore: uint256,
+        nonce: bytes32,
+      },
     },
   },
 } as const;
@@ -73,7 +80,11 @@ export const paymentRequestBody = {
       if: { properties: { x402Version: { const: 1 } } },
       then: {
         properties: {
-          paymentPayload: { type: "object", required: ["scheme", "network"], properties: { x402Version: { const: 1 } } },
+          paymentPayload: {
+            type: "object",
+            required: ["scheme", "network"],
+            properties: { x402Version: { const: 1 } },
+          },
           paymentRequirements: { type: "object", required: ["maxAmountRequired"] },
         },
       },

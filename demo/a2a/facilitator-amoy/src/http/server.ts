@@ -2,7 +2,13 @@
 // Maps x402-layer outcomes to HTTP: verdicts (valid or not) are 200, malformed requests 4xx with a
 // message naming the problem, "RPC unavailable" 503 with Retry-After. Logs one line per request
 // and counts every response for Prometheus.
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type onRequestHookHandler } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type onRequestHookHandler,
+} from "fastify";
 import type { Logger } from "pino";
 import type { HealthReport } from "../chain/health.js";
 import { PATHS } from "../contract.js";
@@ -51,7 +57,15 @@ export interface ServerOptions {
  */
 const DEADLINE_CHECKS_PER_TIMEOUT = 4;
 
-export function buildServer({ facilitator, logger, metrics, health, lifecycle, apiKeys, timeouts }: ServerOptions): FastifyInstance {
+export function buildServer({
+  facilitator,
+  logger,
+  metrics,
+  health,
+  lifecycle,
+  apiKeys,
+  timeouts,
+}: ServerOptions): FastifyInstance {
   const app = Fastify({
     // Fastify disables Node's request deadline by default (requestTimeout 0): a client that stalls its
     // body would hold a socket forever. Headers and body must arrive within requestMs; an idle socket
@@ -72,7 +86,11 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
       const e = errors[0]!;
       const where = `${dataVar}${e.instancePath}`;
       const params = e.params as { allowedValues?: unknown[]; allowedValue?: unknown } | undefined;
-      const allowed = params?.allowedValues ? `: ${params.allowedValues.join(", ")}` : params?.allowedValue !== undefined ? ` ${JSON.stringify(params.allowedValue)}` : "";
+      const allowed = params?.allowedValues
+        ? `: ${params.allowedValues.join(", ")}`
+        : params?.allowedValue !== undefined
+          ? ` ${JSON.stringify(params.allowedValue)}`
+          : "";
       return new Error(`${where} ${e.message ?? "is invalid"}${allowed}`);
     },
   }) as unknown as FastifyInstance;
@@ -113,7 +131,10 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}; this facilitator serves ${ROUTES}` }),
+    reply.code(404).send({
+      error: "not_found",
+      message: `no route ${request.method} ${request.url.split("?")[0]}; this facilitator serves ${ROUTES}`,
+    }),
   );
 
   app.get(PATHS.live, async () => ({ status: "ok" }));
@@ -122,7 +143,8 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
   // RPC, the signers' funds): a red answer there would empty the Service, and clients would get
   // connection errors instead of our 503 with Retry-After (and lose /verify, which needs no gas).
   app.get(PATHS.ready, async (_request, reply) => {
-    if (lifecycle.draining) return reply.code(503).send({ status: "draining", problems: ["the facilitator is shutting down"] });
+    if (lifecycle.draining)
+      return reply.code(503).send({ status: "draining", problems: ["the facilitator is shutting down"] });
     return reply.code(200).send({ status: "ready" });
   });
 
@@ -131,7 +153,12 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
   app.get(PATHS.status, async () => {
     const report = await health();
     const balances = Object.fromEntries(report.balances.map((b) => [b.signer, b.wei.toString()]));
-    return { dependencies: report.healthy ? "healthy" : "unhealthy", draining: lifecycle.draining, problems: report.problems, signerBalancesWei: balances };
+    return {
+      dependencies: report.healthy ? "healthy" : "unhealthy",
+      draining: lifecycle.draining,
+      problems: report.problems,
+      signerBalancesWei: balances,
+    };
   });
 
   app.get(PATHS.metrics, async (_request, reply) => {
@@ -144,28 +171,36 @@ export function buildServer({ facilitator, logger, metrics, health, lifecycle, a
   // Checked before the body is even read: a missing or wrong key costs no parsing and no RPC call.
   const authorized: onRequestHookHandler[] = apiKeys.length > 0 ? [apiKeyCheck(apiKeys)] : [];
 
-  app.post<{ Body: FacilitatorRequest }>(PATHS.verify, { schema: { body: paymentRequestBody }, onRequest: authorized }, async (request, reply) => {
-    const stopTimer = metrics.verifyDuration.startTimer();
-    try {
-      const outcome = await facilitator.verify(request.body);
-      if (outcome.ok) request.x402Reason = outcome.value.invalidReason;
-      return send(reply, outcome);
-    } finally {
-      stopTimer();
-    }
-  });
+  app.post<{ Body: FacilitatorRequest }>(
+    PATHS.verify,
+    { schema: { body: paymentRequestBody }, onRequest: authorized },
+    async (request, reply) => {
+      const stopTimer = metrics.verifyDuration.startTimer();
+      try {
+        const outcome = await facilitator.verify(request.body);
+        if (outcome.ok) request.x402Reason = outcome.value.invalidReason;
+        return send(reply, outcome);
+      } finally {
+        stopTimer();
+      }
+    },
+  );
 
-  app.post<{ Body: FacilitatorRequest }>(PATHS.settle, { schema: { body: paymentRequestBody }, onRequest: authorized }, async (request, reply) => {
-    const stopTimer = metrics.settleDuration.startTimer();
-    try {
-      const outcome = await facilitator.settle(request.body);
-      metrics.settlements.inc(classifySettlement(outcome));
-      if (outcome.ok) request.x402Reason = outcome.value.errorReason;
-      return send(reply, outcome);
-    } finally {
-      stopTimer();
-    }
-  });
+  app.post<{ Body: FacilitatorRequest }>(
+    PATHS.settle,
+    { schema: { body: paymentRequestBody }, onRequest: authorized },
+    async (request, reply) => {
+      const stopTimer = metrics.settleDuration.startTimer();
+      try {
+        const outcome = await facilitator.settle(request.body);
+        metrics.settlements.inc(classifySettlement(outcome));
+        if (outcome.ok) request.x402Reason = outcome.value.errorReason;
+        return send(reply, outcome);
+      } finally {
+        stopTimer();
+      }
+    },
+  );
 
   return app;
 }
@@ -176,7 +211,10 @@ function send<T>(reply: FastifyReply, outcome: Outcome<T>): FastifyReply {
   return reply
     .code(503)
     .header("retry-after", String(RETRY_AFTER_SECONDS))
-    .send({ error: outcome.error.kind, message: `the Polygon Amoy RPC is unavailable (${outcome.error.message}); retry later` });
+    .send({
+      error: outcome.error.kind,
+      message: `the Polygon Amoy RPC is unavailable (${outcome.error.message}); retry later`,
+    });
 }
 
 function clientErrorCode(error: FastifyError): string {

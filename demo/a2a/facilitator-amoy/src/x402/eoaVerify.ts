@@ -47,7 +47,12 @@ export async function verifyEoaPayment(payment: Payment, probe: VerifyProbe): Pr
   let digest: Hex;
   try {
     digest = hashTypedData({
-      domain: { name: String(name), version: String(version), chainId: AMOY_CHAIN_ID, verifyingContract: payment.asset },
+      domain: {
+        name: String(name),
+        version: String(version),
+        chainId: AMOY_CHAIN_ID,
+        verifyingContract: payment.asset,
+      },
       types: authorizationTypes,
       primaryType: "TransferWithAuthorization",
       message: { ...a, value: BigInt(a.value), validAfter: BigInt(a.validAfter), validBefore: BigInt(a.validBefore) },
@@ -63,14 +68,21 @@ export async function verifyEoaPayment(payment: Payment, probe: VerifyProbe): Pr
   if (BigInt(a.validAfter) > now) return invalid(reasons.VALID_AFTER_IN_FUTURE);
   const amount = requiredAmount(request);
   if (BigInt(a.value) !== BigInt(amount)) {
-    return invalid(request.x402Version === 2 ? reasons.AUTHORIZATION_VALUE_MISMATCH : reasons.INVALID_AUTHORIZATION_VALUE);
+    return invalid(
+      request.x402Version === 2 ? reasons.AUTHORIZATION_VALUE_MISMATCH : reasons.INVALID_AUTHORIZATION_VALUE,
+    );
   }
   const code = await assetCode;
   if (!code || code === "0x") return invalid(reasons.ASSET_NOT_CONTRACT);
 
   // The token itself judges the rest (nonce unused, balance, its EIP-712 domain): simulate the transfer.
   try {
-    await probe.readContract({ address: payment.asset, abi: eip3009ABI, functionName: "transferWithAuthorization", args: transferArgs(payment) });
+    await probe.readContract({
+      address: payment.asset,
+      abi: eip3009ABI,
+      functionName: "transferWithAuthorization",
+      args: transferArgs(payment),
+    });
   } catch (error) {
     return invalid(reasons.SIMULATION_FAILED, error instanceof Error ? error.message : String(error));
   }

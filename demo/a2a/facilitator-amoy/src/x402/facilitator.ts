@@ -13,7 +13,14 @@ import { CodeCache, VerifyProbe } from "../chain/probe.js";
 import type { ReceiptWatcher } from "../chain/receipts.js";
 import type { SignerPool } from "../chain/signers.js";
 import { ok, type Outcome } from "./outcome.js";
-import { authorizationKey, NETWORK_V1, NETWORK_V2, routePayment, settlementTerms, type FacilitatorRequest } from "./payment.js";
+import {
+  authorizationKey,
+  NETWORK_V1,
+  NETWORK_V2,
+  routePayment,
+  settlementTerms,
+  type FacilitatorRequest,
+} from "./payment.js";
 import * as reasons from "./reasons.js";
 import { failure, Settlement } from "./settlement.js";
 import { SingleFlight } from "./singleFlight.js";
@@ -48,7 +55,13 @@ export class Facilitator {
     // Account code (EOA or smart wallet) changes rarely; shared by all verifications for a few seconds.
     const codes = new CodeCache(options.client);
     const signers = options.signers.addresses;
-    this.verifier = new PaymentVerifier({ client: options.client, signers, codes, payers: options.payers, settledIn: (key) => this.settlement.settledIn(key) });
+    this.verifier = new PaymentVerifier({
+      client: options.client,
+      signers,
+      codes,
+      payers: options.payers,
+      settledIn: (key) => this.settlement.settledIn(key),
+    });
     this.settlement = new Settlement({
       client: options.client,
       signers: options.signers,
@@ -73,7 +86,12 @@ export class Facilitator {
   async verify(request: FacilitatorRequest): Promise<Outcome<VerifyResponse>> {
     const routed = routePayment(request, this.options.usdc);
     if (!routed.ok) {
-      return ok({ isValid: false, invalidReason: routed.reason, invalidMessage: routed.message, ...payerField(routed.payer) });
+      return ok({
+        isValid: false,
+        invalidReason: routed.reason,
+        invalidMessage: routed.message,
+        ...payerField(routed.payer),
+      });
     }
     return this.verifier.check(routed.payment);
   }
@@ -91,13 +109,25 @@ export class Facilitator {
       });
     }
     const payment = routed.payment;
-    const { result, shared } = await this.settles.run(authorizationKey(payment), settlementTerms(payment), () => this.settlement.settle(payment, MAX_SEND_ROUNDS));
+    const { result, shared } = await this.settles.run(authorizationKey(payment), settlementTerms(payment), () =>
+      this.settlement.settle(payment, MAX_SEND_ROUNDS),
+    );
     if (!shared) return result;
     // One payment pays once: a request that joined a concurrent settle of the same authorization
     // learns where it went, and is never the second one told "paid".
     if (result.ok && result.value.success && result.value.transaction !== "") {
       const hash = result.value.transaction as Hex;
-      return { ...ok(failure(payment, reasons.NONCE_ALREADY_USED, `this authorization was settled by a concurrent request in transaction ${hash}; one payment pays once`, hash)), shared };
+      return {
+        ...ok(
+          failure(
+            payment,
+            reasons.NONCE_ALREADY_USED,
+            `this authorization was settled by a concurrent request in transaction ${hash}; one payment pays once`,
+            hash,
+          ),
+        ),
+        shared,
+      };
     }
     return { ...result, shared };
   }

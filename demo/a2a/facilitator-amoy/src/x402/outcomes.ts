@@ -23,7 +23,8 @@ export function classifySettlement(outcome: SettleOutcome): { outcome: Settlemen
   if (response.success) return { outcome: response.extra?.simulated === true ? "simulated" : "success", reason: "" };
   if (reason === reasons.SETTLEMENT_PENDING) return { outcome: "pending", reason };
   // The authorization was already used (by us or by someone who broadcast it): nothing new was paid.
-  if (reason === reasons.NONCE_ALREADY_USED || reason === reasons.SETTLED_ELSEWHERE) return { outcome: "duplicate", reason };
+  if (reason === reasons.NONCE_ALREADY_USED || reason === reasons.SETTLED_ELSEWHERE)
+    return { outcome: "duplicate", reason };
   if (FACILITATOR_FAILURES.has(reason)) return { outcome: "failure", reason };
   return { outcome: "invalid", reason };
 }

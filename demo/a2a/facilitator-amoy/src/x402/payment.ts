@@ -35,21 +35,38 @@ export type Routed = { ok: true; payment: Payment } | { ok: false; reason: strin
 export function routePayment(request: FacilitatorRequest, usdc: Address): Routed {
   const { x402Version, paymentPayload, paymentRequirements } = request;
   const payer = payerOf(paymentPayload.payload);
-  const reject = (reason: string, message: string): Routed => ({ ok: false, reason, message, ...(payer ? { payer } : {}) });
+  const reject = (reason: string, message: string): Routed => ({
+    ok: false,
+    reason,
+    message,
+    ...(payer ? { payer } : {}),
+  });
 
   if (paymentRequirements.scheme !== "exact") {
-    return reject(reasons.UNSUPPORTED_SCHEME, `scheme "${paymentRequirements.scheme}" is not supported; this facilitator settles "exact"`);
+    return reject(
+      reasons.UNSUPPORTED_SCHEME,
+      `scheme "${paymentRequirements.scheme}" is not supported; this facilitator settles "exact"`,
+    );
   }
   const network = x402Version === 2 ? NETWORK_V2 : NETWORK_V1;
   if (paymentRequirements.network !== network) {
-    return reject(reasons.UNSUPPORTED_NETWORK, `network "${paymentRequirements.network}" is not supported; x402 v${x402Version} payments here use "${network}" (Polygon Amoy)`);
+    return reject(
+      reasons.UNSUPPORTED_NETWORK,
+      `network "${paymentRequirements.network}" is not supported; x402 v${x402Version} payments here use "${network}" (Polygon Amoy)`,
+    );
   }
   if (!isAddress(paymentRequirements.asset, { strict: false }) || getAddress(paymentRequirements.asset) !== usdc) {
-    return reject(reasons.UNSUPPORTED_ASSET, `asset ${paymentRequirements.asset} is not supported; this facilitator settles USDC at ${usdc}`);
+    return reject(
+      reasons.UNSUPPORTED_ASSET,
+      `asset ${paymentRequirements.asset} is not supported; this facilitator settles USDC at ${usdc}`,
+    );
   }
   const eip3009 = eip3009Of(paymentPayload.payload);
   if (!eip3009.ok) {
-    return reject(reasons.UNSUPPORTED_PAYLOAD_TYPE, `${eip3009.problem}; this facilitator settles only an EIP-3009 authorization, {authorization: {${AUTHORIZATION_FIELDS.join(", ")}}, signature}`);
+    return reject(
+      reasons.UNSUPPORTED_PAYLOAD_TYPE,
+      `${eip3009.problem}; this facilitator settles only an EIP-3009 authorization, {authorization: {${AUTHORIZATION_FIELDS.join(", ")}}, signature}`,
+    );
   }
   return { ok: true, payment: { request, network, asset: usdc, ...eip3009.value } };
 }
@@ -68,7 +85,10 @@ export function termsMismatch(payment: Payment): { reason: string; message: stri
   const { authorization: a, request } = payment;
   const r = request.paymentRequirements;
   if (!isAddressEqual(a.to, getAddress(r.payTo))) {
-    return { reason: reasons.RECIPIENT_MISMATCH, message: `authorization pays ${a.to}, but the requirements' payTo is ${getAddress(r.payTo)}` };
+    return {
+      reason: reasons.RECIPIENT_MISMATCH,
+      message: `authorization pays ${a.to}, but the requirements' payTo is ${getAddress(r.payTo)}`,
+    };
   }
   const amount = requiredAmount(request);
   if (BigInt(a.value) !== BigInt(amount)) {
@@ -78,7 +98,10 @@ export function termsMismatch(payment: Payment): { reason: string; message: stri
     };
   }
   if (!isAddressEqual(payment.asset, getAddress(r.asset))) {
-    return { reason: reasons.UNSUPPORTED_ASSET, message: `the payment's token ${payment.asset} is not the required asset ${r.asset}` };
+    return {
+      reason: reasons.UNSUPPORTED_ASSET,
+      message: `the payment's token ${payment.asset} is not the required asset ${r.asset}`,
+    };
   }
   return undefined;
 }
@@ -94,7 +117,14 @@ export function authorizationKey(payment: Payment): string {
  */
 export function settlementTerms(payment: Payment): string {
   const r = payment.request.paymentRequirements;
-  return JSON.stringify([payment.request.x402Version, payment.signature.toLowerCase(), r.payTo.toLowerCase(), requiredAmount(payment.request), r.extra?.name, r.extra?.version]);
+  return JSON.stringify([
+    payment.request.x402Version,
+    payment.signature.toLowerCase(),
+    r.payTo.toLowerCase(),
+    requiredAmount(payment.request),
+    r.extra?.name,
+    r.extra?.version,
+  ]);
 }
 
 const PAYLOAD_FIELDS = ["authorization", "signature"] as const;
@@ -104,16 +134,25 @@ const AUTHORIZATION_FIELDS = ["from", "to", "value", "validAfter", "validBefore"
  * Exactly the shape we settle, and nothing beside it: a payload that also carries another part
  * (a Permit2 authorization, say) could be verified by one reading and settled by another.
  */
-function eip3009Of(payload: Record<string, unknown>): { ok: true; value: { authorization: Authorization; signature: Hex } } | { ok: false; problem: string } {
+function eip3009Of(
+  payload: Record<string, unknown>,
+): { ok: true; value: { authorization: Authorization; signature: Hex } } | { ok: false; problem: string } {
   const extra = unexpectedFields(payload, PAYLOAD_FIELDS, "payload");
   const { authorization, signature } = payload;
   if (typeof signature !== "string" || typeof authorization !== "object" || authorization === null) {
-    return { ok: false, problem: "payload has no EIP-3009 authorization and signature" + (extra.length ? ` (it carries ${extra.join(", ")})` : "") };
+    return {
+      ok: false,
+      problem:
+        "payload has no EIP-3009 authorization and signature" +
+        (extra.length ? ` (it carries ${extra.join(", ")})` : ""),
+    };
   }
   const a = authorization as Record<string, unknown>;
   const unexpected = [...extra, ...unexpectedFields(a, AUTHORIZATION_FIELDS, "authorization")];
-  if (unexpected.length > 0) return { ok: false, problem: `payload carries fields this facilitator does not settle: ${unexpected.join(", ")}` };
-  if (!AUTHORIZATION_FIELDS.every((f) => typeof a[f] === "string")) return { ok: false, problem: "authorization fields must be strings" };
+  if (unexpected.length > 0)
+    return { ok: false, problem: `payload carries fields this facilitator does not settle: ${unexpected.join(", ")}` };
+  if (!AUTHORIZATION_FIELDS.every((f) => typeof a[f] === "string"))
+    return { ok: false, problem: "authorization fields must be strings" };
   if (!isAddress(a.from as string, { strict: false }) || !isAddress(a.to as string, { strict: false })) {
     return { ok: false, problem: "authorization.from and authorization.to must be addresses" };
   }

@@ -18,7 +18,13 @@ export class PendingDebits {
    * leaves room for it. Idempotent per key (a re-sent settlement keeps its one reservation).
    * Synchronous, so a check and its reservation cannot interleave with another's.
    */
-  reserve(key: string, payer: Address, value: bigint, balance: bigint, expiresAt: number): { ok: true } | { ok: false; pending: bigint } {
+  reserve(
+    key: string,
+    payer: Address,
+    value: bigint,
+    balance: bigint,
+    expiresAt: number,
+  ): { ok: true } | { ok: false; pending: bigint } {
     if (this.debits.has(key)) return { ok: true };
     const pending = this.pendingOf(payer);
     if (pending + value > balance) return { ok: false, pending };

@@ -6,7 +6,14 @@
 // leaves the payment settleable, and a used authorization is traced to the transaction that used it.
 import type { Network, SettleResponse } from "@x402/core/types";
 import { eip3009ABI } from "@x402/evm";
-import { getAddress, isAddressEqual, TransactionNotFoundError, type Address, type Hex, type TransactionReceipt } from "viem";
+import {
+  getAddress,
+  isAddressEqual,
+  TransactionNotFoundError,
+  type Address,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
 import { findAuthorizationUse, transferred } from "../chain/authorizationUse.js";
 import type { AmoyClient } from "../chain/clients.js";
 import type { CodeCache } from "../chain/probe.js";
@@ -82,7 +89,8 @@ export class Settlement {
         extra: {
           simulated: true,
           broadcast: false,
-          message: "REAL_SETTLE=false: the payment was verified and the transfer simulated against the chain (eth_call); nothing was broadcast",
+          message:
+            "REAL_SETTLE=false: the payment was verified and the transfer simulated against the chain (eth_call); nothing was broadcast",
         },
       });
     }
@@ -106,9 +114,17 @@ export class Settlement {
       case "rpc-unavailable":
         return { ok: false, error: { kind: "rpc_unavailable", message: sent.message } };
       case "signer-unfunded":
-        return ok(failure(payment, reasons.SIGNER_INSUFFICIENT_FUNDS, `the facilitator's signer ${sender.address} cannot pay for gas: ${sent.message}`));
+        return ok(
+          failure(
+            payment,
+            reasons.SIGNER_INSUFFICIENT_FUNDS,
+            `the facilitator's signer ${sender.address} cannot pay for gas: ${sent.message}`,
+          ),
+        );
       case "rejected":
-        return ok(failure(payment, reasons.TRANSACTION_REJECTED, `the RPC node refused the transaction: ${sent.message}`));
+        return ok(
+          failure(payment, reasons.TRANSACTION_REJECTED, `the RPC node refused the transaction: ${sent.message}`),
+        );
       case "over-gas-limit":
         return ok(
           failure(
@@ -122,7 +138,9 @@ export class Settlement {
         const again = await this.options.verifier.check(payment);
         if (!again.ok) return again;
         if (again.value.invalidReason === reasons.NONCE_ALREADY_USED) return this.alreadyUsed(payment);
-        const reason = again.value.isValid ? reasons.TRANSACTION_FAILED : (again.value.invalidReason ?? reasons.TRANSACTION_FAILED);
+        const reason = again.value.isValid
+          ? reasons.TRANSACTION_FAILED
+          : (again.value.invalidReason ?? reasons.TRANSACTION_FAILED);
         return ok(failure(payment, reason, again.value.invalidMessage ?? `gas estimation reverted: ${sent.message}`));
       }
     }
@@ -136,7 +154,12 @@ export class Settlement {
     const { from, value, validBefore } = payment.authorization;
     let balance: bigint;
     try {
-      balance = await this.options.client.readContract({ address: payment.asset, abi: eip3009ABI, functionName: "balanceOf", args: [from] });
+      balance = await this.options.client.readContract({
+        address: payment.asset,
+        abi: eip3009ABI,
+        functionName: "balanceOf",
+        args: [from],
+      });
     } catch (error) {
       if (isRpcUnavailable(error)) return rpcUnavailable(describeRpcFailure(error));
       throw error;
@@ -146,7 +169,9 @@ export class Settlement {
     const expiresAt = BigInt(validBefore) * 1000n < BigInt(latest) ? Number(validBefore) * 1000 : latest;
     const reserved = this.debits.reserve(authorizationKey(payment), from, BigInt(value), balance, expiresAt);
     if (reserved.ok) return ok(undefined);
-    return ok(`payer balance ${balance} cannot cover ${value} on top of ${reserved.pending} in settlements still pending; nothing was sent`);
+    return ok(
+      `payer balance ${balance} cannot cover ${value} on top of ${reserved.pending} in settlements still pending; nothing was sent`,
+    );
   }
 
   /**
@@ -158,7 +183,15 @@ export class Settlement {
   private async alreadyUsed(payment: Payment): Promise<Outcome<SettleResponse>> {
     const { from, nonce } = payment.authorization;
     const mine = this.confirmed.get(authorizationKey(payment));
-    if (mine) return ok(failure(payment, reasons.NONCE_ALREADY_USED, `authorization nonce ${nonce} of ${from} was already settled in transaction ${mine}`, mine));
+    if (mine)
+      return ok(
+        failure(
+          payment,
+          reasons.NONCE_ALREADY_USED,
+          `authorization nonce ${nonce} of ${from} was already settled in transaction ${mine}`,
+          mine,
+        ),
+      );
     let use;
     try {
       use = await findAuthorizationUse(this.options.client, payment.asset, from, nonce);
@@ -167,11 +200,24 @@ export class Settlement {
       throw error;
     }
     if (!use) {
-      return ok(failure(payment, reasons.NONCE_ALREADY_USED, `authorization nonce ${nonce} of ${from} is already used or canceled on chain (no transaction using it in the last blocks)`));
+      return ok(
+        failure(
+          payment,
+          reasons.NONCE_ALREADY_USED,
+          `authorization nonce ${nonce} of ${from} is already used or canceled on chain (no transaction using it in the last blocks)`,
+        ),
+      );
     }
     const paid = reachedSeller(use.receipt, payment);
     if (this.options.signers.addresses.some((signer) => isAddressEqual(signer, use.sender))) {
-      return ok(failure(payment, reasons.NONCE_ALREADY_USED, `authorization nonce ${nonce} of ${from} was already settled by this facilitator in transaction ${use.hash}`, use.hash));
+      return ok(
+        failure(
+          payment,
+          reasons.NONCE_ALREADY_USED,
+          `authorization nonce ${nonce} of ${from} was already settled by this facilitator in transaction ${use.hash}`,
+          use.hash,
+        ),
+      );
     }
     if (paid) {
       return ok(
@@ -183,7 +229,14 @@ export class Settlement {
         ),
       );
     }
-    return ok(failure(payment, reasons.NONCE_ALREADY_USED, `authorization nonce ${nonce} of ${from} was used in transaction ${use.hash}, which did not pay the required amount to payTo`, use.hash));
+    return ok(
+      failure(
+        payment,
+        reasons.NONCE_ALREADY_USED,
+        `authorization nonce ${nonce} of ${from} was used in transaction ${use.hash}, which did not pay the required amount to payTo`,
+        use.hash,
+      ),
+    );
   }
 
   private async awaitSettlement(payment: Payment, tx: Broadcast, roundsLeft: number): Promise<Outcome<SettleResponse>> {
@@ -195,23 +248,49 @@ export class Settlement {
         outcome.kind === "stopped"
           ? "the facilitator is shutting down"
           : (outcome.rpcFailure ?? `no receipt within ${this.options.settleTimeoutMs} ms`);
-      return ok(failure(payment, reasons.SETTLEMENT_PENDING, `transaction ${hash} was broadcast but not confirmed (${why}); settle the same payment again to follow it`, hash));
+      return ok(
+        failure(
+          payment,
+          reasons.SETTLEMENT_PENDING,
+          `transaction ${hash} was broadcast but not confirmed (${why}); settle the same payment again to follow it`,
+          hash,
+        ),
+      );
     }
     this.broadcasts.delete(key);
     if (outcome.kind === "dropped") {
       // Another transaction took our nonce (a replica sharing the key): ours can never be mined.
       if (roundsLeft > 1) return this.settle(payment, roundsLeft - 1);
       this.debits.release(key);
-      return ok(failure(payment, reasons.TRANSACTION_FAILED, `transaction ${hash} was replaced in the pool (its nonce was used by another transaction); settle again`, hash));
+      return ok(
+        failure(
+          payment,
+          reasons.TRANSACTION_FAILED,
+          `transaction ${hash} was replaced in the pool (its nonce was used by another transaction); settle again`,
+          hash,
+        ),
+      );
     }
     this.debits.release(key);
     const receipt: TransactionReceipt = outcome.receipt;
     if (receipt.status !== "success") return this.reverted(payment, hash);
     if (!reachedSeller(receipt, payment)) {
-      return ok(failure(payment, reasons.TRANSFER_EVENT_MISMATCH, `transaction ${hash} does not show ${requiredAmount(payment.request)} of ${payment.asset} moving from ${payment.authorization.from} to payTo`, hash));
+      return ok(
+        failure(
+          payment,
+          reasons.TRANSFER_EVENT_MISMATCH,
+          `transaction ${hash} does not show ${requiredAmount(payment.request)} of ${payment.asset} moving from ${payment.authorization.from} to payTo`,
+          hash,
+        ),
+      );
     }
     this.confirmed.set(key, hash);
-    return ok({ success: true, transaction: hash, network: payment.network as Network, payer: payment.authorization.from });
+    return ok({
+      success: true,
+      transaction: hash,
+      network: payment.network as Network,
+      payer: payment.authorization.from,
+    });
   }
 
   /**
@@ -222,7 +301,14 @@ export class Settlement {
   private async reverted(payment: Payment, hash: Hex): Promise<Outcome<SettleResponse>> {
     let used: boolean;
     try {
-      used = (await readAuthorizationFacts(this.options.client, payment.asset, payment.authorization.from, payment.authorization.nonce)).used;
+      used = (
+        await readAuthorizationFacts(
+          this.options.client,
+          payment.asset,
+          payment.authorization.from,
+          payment.authorization.nonce,
+        )
+      ).used;
     } catch (error) {
       if (isRpcUnavailable(error)) return rpcUnavailable(describeRpcFailure(error));
       throw error;
@@ -252,10 +338,21 @@ export class Settlement {
 /** The receipt shows the required amount of the asset moving from the payer to the requirements' payTo. */
 function reachedSeller(receipt: TransactionReceipt, payment: Payment): boolean {
   const payTo = getAddress(payment.request.paymentRequirements.payTo);
-  return transferred(receipt, payment.asset, payment.authorization.from, payTo, BigInt(requiredAmount(payment.request)));
+  return transferred(
+    receipt,
+    payment.asset,
+    payment.authorization.from,
+    payTo,
+    BigInt(requiredAmount(payment.request)),
+  );
 }
 
-export function failure(payment: Payment, errorReason: string, errorMessage?: string, transaction?: Hex): SettleResponse {
+export function failure(
+  payment: Payment,
+  errorReason: string,
+  errorMessage?: string,
+  transaction?: Hex,
+): SettleResponse {
   return {
     success: false,
     errorReason,

@@ -16,5 +16,9 @@ export function transferArgs(payment: Payment) {
 
 /** Calldata for the payment's transferWithAuthorization. */
 export function encodeTransfer(payment: Payment): Hex {
-  return encodeFunctionData({ abi: eip3009ABI, functionName: "transferWithAuthorization", args: transferArgs(payment) });
+  return encodeFunctionData({
+    abi: eip3009ABI,
+    functionName: "transferWithAuthorization",
+    args: transferArgs(payment),
+  });
 }

@@ -66,7 +66,8 @@ export class PaymentVerifier {
    */
   async check(payment: Payment): Promise<Outcome<VerifyResponse>> {
     const payer = payment.authorization.from;
-    const invalid = (invalidReason: string, invalidMessage: string) => ok<VerifyResponse>({ isValid: false, invalidReason, invalidMessage, payer });
+    const invalid = (invalidReason: string, invalidMessage: string) =>
+      ok<VerifyResponse>({ isValid: false, invalidReason, invalidMessage, payer });
     const refused = this.refusedUpFront(payment);
     if (refused) return invalid(refused.reason, refused.message);
 
@@ -84,12 +85,18 @@ export class PaymentVerifier {
       if (mismatch) return invalid(mismatch.reason, mismatch.message);
       const assetCode = await probe.getCode({ address: payment.asset });
       if (probe.rpcFailure) return rpcUnavailable(probe.rpcFailure);
-      if (!assetCode || assetCode === "0x") return invalid(reasons.ASSET_NOT_CONTRACT, explainReason(reasons.ASSET_NOT_CONTRACT, payment)!);
+      if (!assetCode || assetCode === "0x")
+        return invalid(reasons.ASSET_NOT_CONTRACT, explainReason(reasons.ASSET_NOT_CONTRACT, payment)!);
       return ok({ isValid: true, payer });
     }
     if (result.invalidReason !== reasons.SIMULATION_FAILED) {
       const invalidMessage = cleanMessage(result.invalidMessage) ?? explainReason(result.invalidReason, payment);
-      return ok({ isValid: false, invalidReason: result.invalidReason, ...(invalidMessage ? { invalidMessage } : {}), payer });
+      return ok({
+        isValid: false,
+        invalidReason: result.invalidReason,
+        ...(invalidMessage ? { invalidMessage } : {}),
+        payer,
+      });
     }
     return this.diagnose(payment, revertReason(result.invalidMessage));
   }
@@ -100,7 +107,10 @@ export class PaymentVerifier {
     const value = BigInt(payment.authorization.value);
     if (amount < minPaymentAmount || value < minPaymentAmount) {
       const smaller = amount < value ? amount : value;
-      return { reason: reasons.AMOUNT_BELOW_MINIMUM, message: `amount ${smaller} is below this facilitator's minimum payment of ${minPaymentAmount} atomic units (MIN_PAYMENT_AMOUNT)` };
+      return {
+        reason: reasons.AMOUNT_BELOW_MINIMUM,
+        message: `amount ${smaller} is below this facilitator's minimum payment of ${minPaymentAmount} atomic units (MIN_PAYMENT_AMOUNT)`,
+      };
     }
     const until = this.coolingDown.get(payment.authorization.from.toLowerCase());
     if (until !== undefined && until > Date.now()) {
@@ -131,14 +141,20 @@ export class PaymentVerifier {
       if (probe.rpcFailure || isRpcUnavailable(error)) throw error;
       // The library throws on signatures it cannot parse (e.g. a short blob ending in ERC-6492's magic suffix).
       const why = cleanMessage(error instanceof Error ? error.message : String(error)) ?? "unparseable";
-      return { isValid: false, invalidReason: reasons.INVALID_SIGNATURE, invalidMessage: `the signature cannot be read (${why})`, payer };
+      return {
+        isValid: false,
+        invalidReason: reasons.INVALID_SIGNATURE,
+        invalidMessage: `the signature cannot be read (${why})`,
+        payer,
+      };
     }
   }
 
   private async diagnose(payment: Payment, revert: string | undefined): Promise<Outcome<VerifyResponse>> {
     const { authorization } = payment;
     const payer = authorization.from;
-    const invalid = (invalidReason: string, invalidMessage: string) => ok<VerifyResponse>({ isValid: false, invalidReason, invalidMessage, payer });
+    const invalid = (invalidReason: string, invalidMessage: string) =>
+      ok<VerifyResponse>({ isValid: false, invalidReason, invalidMessage, payer });
     let facts;
     try {
       facts = await readAuthorizationFacts(this.options.client, payment.asset, authorization.from, authorization.nonce);
@@ -148,17 +164,29 @@ export class PaymentVerifier {
     }
     if (facts.used) {
       const settledIn = this.options.settledIn(authorizationKey(payment));
-      return invalid(reasons.NONCE_ALREADY_USED, `authorization nonce ${authorization.nonce} of ${payer} is already used on chain${settledIn ? ` (settled in ${settledIn})` : ""}`);
+      return invalid(
+        reasons.NONCE_ALREADY_USED,
+        `authorization nonce ${authorization.nonce} of ${payer} is already used on chain${settledIn ? ` (settled in ${settledIn})` : ""}`,
+      );
     }
     const extra = payment.request.paymentRequirements.extra ?? {};
     if (typeof extra.name === "string" && extra.name !== facts.name) {
-      return invalid(reasons.TOKEN_NAME_MISMATCH, `requirements name the EIP-712 domain "${extra.name}", the token says "${facts.name}"`);
+      return invalid(
+        reasons.TOKEN_NAME_MISMATCH,
+        `requirements name the EIP-712 domain "${extra.name}", the token says "${facts.name}"`,
+      );
     }
     if (typeof extra.version === "string" && extra.version !== facts.version) {
-      return invalid(reasons.TOKEN_VERSION_MISMATCH, `requirements give EIP-712 version "${extra.version}", the token says "${facts.version}"`);
+      return invalid(
+        reasons.TOKEN_VERSION_MISMATCH,
+        `requirements give EIP-712 version "${extra.version}", the token says "${facts.version}"`,
+      );
     }
     if (facts.balance < BigInt(authorization.value)) {
-      return invalid(reasons.INSUFFICIENT_BALANCE, `payer balance ${facts.balance} is below the authorized value ${authorization.value}`);
+      return invalid(
+        reasons.INSUFFICIENT_BALANCE,
+        `payer balance ${facts.balance} is below the authorized value ${authorization.value}`,
+      );
     }
     return invalid(reasons.SIMULATION_FAILED, revert ?? "the transfer simulation reverted");
   }
@@ -169,7 +197,10 @@ function libraryVerify(payment: Payment, probe: VerifyProbe): Promise<VerifyResp
   const { request } = payment;
   return request.x402Version === 2
     ? new ExactEvmScheme(probe).verify(request.paymentPayload, request.paymentRequirements)
-    : new ExactEvmSchemeV1(probe).verify(request.paymentPayload as unknown as PaymentPayload, request.paymentRequirements as unknown as PaymentRequirements);
+    : new ExactEvmSchemeV1(probe).verify(
+        request.paymentPayload as unknown as PaymentPayload,
+        request.paymentRequirements as unknown as PaymentRequirements,
+      );
 }
 
 /** viem's revert messages span many lines; keep the reason line only (never URLs or call dumps). */

@@ -35,11 +35,22 @@ export function anvilBinary(): string {
   const arch = process.arch === "x64" ? "amd64" : process.arch;
   const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve(`${pkg}/package.json`)), "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
+  return join(
+    dirname(require.resolve(`${pkg}/package.json`)),
+    "bin",
+    process.platform === "win32" ? "anvil.exe" : "anvil",
+  );
 }
 
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
-  const args = ["--host", options.host ?? "127.0.0.1", "--port", String(options.port ?? 0), "--chain-id", String(AMOY_CHAIN_ID)];
+  const args = [
+    "--host",
+    options.host ?? "127.0.0.1",
+    "--port",
+    String(options.port ?? 0),
+    "--chain-id",
+    String(AMOY_CHAIN_ID),
+  ];
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
   const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);

@@ -32,13 +32,18 @@ export async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
 
 /** Runs the facilitator to completion (for start-up failures): exit code and output. */
-export async function runFacilitator(env: Record<string, string>, entry: "dist" | "source" = "dist"): Promise<{ code: number | null; output: string }> {
+export async function runFacilitator(
+  env: Record<string, string>,
+  entry: "dist" | "source" = "dist",
+): Promise<{ code: number | null; output: string }> {
   const child = spawnFacilitator(env, entry);
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
@@ -49,14 +54,19 @@ export async function runFacilitator(env: Record<string, string>, entry: "dist" 
 
 export async function startFacilitator(options: StartFacilitatorOptions): Promise<FacilitatorProcess> {
   const port = options.env.PORT ? Number(options.env.PORT) : await freePort();
-  const child = spawnFacilitator({ ...options.env, PORT: String(port), HOST: options.env.HOST ?? "127.0.0.1" }, options.entry ?? "dist", options.distDir);
+  const child = spawnFacilitator(
+    { ...options.env, PORT: String(port), HOST: options.env.HOST ?? "127.0.0.1" },
+    options.entry ?? "dist",
+    options.distDir,
+  );
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`facilitator exited with ${child.exitCode} before it was healthy:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`facilitator exited with ${child.exitCode} before it was healthy:\n${output}`);
     try {
       const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
       if (response.status === 200) break;
@@ -81,8 +91,16 @@ export async function startFacilitator(options: StartFacilitatorOptions): Promis
   };
 }
 
-function spawnFacilitator(env: Record<string, string>, entry: "dist" | "source", distDir = join(SERVICE_DIR, "dist")): ChildProcess {
+function spawnFacilitator(
+  env: Record<string, string>,
+  entry: "dist" | "source",
+  distDir = join(SERVICE_DIR, "dist"),
+): ChildProcess {
   const args = entry === "dist" ? [join(distDir, "main.js")] : ["--import", "tsx", join(SERVICE_DIR, "src", "main.ts")];
   // A clean environment: only what the test passes (plus PATH), so the host's env cannot leak in.
-  return spawn(process.execPath, args, { cwd: entry === "dist" ? distDir : SERVICE_DIR, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, args, {
+    cwd: entry === "dist" ? distDir : SERVICE_DIR,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }

@@ -23,12 +23,22 @@ export interface SettleAnswer {
 /** `count` distinct authorizations from the chain's buyer to its seller, `amount` atomic units each. */
 export async function signPayments(chain: TestChain, count: number, amount: bigint): Promise<SignedPayment[]> {
   const requirements = requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount });
-  const payloads = await Promise.all(Array.from({ length: count }, () => signPaymentV2(chain.buyer.account, requirements)));
-  return payloads.map((payload) => ({ payload, requirements, nonce: (payload.payload.authorization as { nonce: Hex }).nonce }));
+  const payloads = await Promise.all(
+    Array.from({ length: count }, () => signPaymentV2(chain.buyer.account, requirements)),
+  );
+  return payloads.map((payload) => ({
+    payload,
+    requirements,
+    nonce: (payload.payload.authorization as { nonce: Hex }).nonce,
+  }));
 }
 
 /** POSTs every payment to /settle at once; payment i goes to urls[i % urls.length]. */
-export function settleConcurrently(urls: readonly string[], payments: readonly SignedPayment[], headers: Record<string, string> = {}): Promise<SettleAnswer[]> {
+export function settleConcurrently(
+  urls: readonly string[],
+  payments: readonly SignedPayment[],
+  headers: Record<string, string> = {},
+): Promise<SettleAnswer[]> {
   return Promise.all(
     payments.map(async (payment, i) => {
       const started = performance.now();
@@ -38,7 +48,13 @@ export function settleConcurrently(urls: readonly string[], payments: readonly S
         body: JSON.stringify(facilitatorBody(payment.payload, payment.requirements)),
       });
       const text = await response.text();
-      return { payment, status: response.status, body: JSON.parse(text) as Record<string, unknown>, text, ms: performance.now() - started };
+      return {
+        payment,
+        status: response.status,
+        body: JSON.parse(text) as Record<string, unknown>,
+        text,
+        ms: performance.now() - started,
+      };
     }),
   );
 }
@@ -65,8 +81,13 @@ export async function compareWithChain(chain: TestChain, answers: readonly Settl
     const success = answer.status === 200 && answer.body.success === true;
     if (success) {
       succeeded++;
-      const receipt = await chain.anvil.rpc<{ status: string } | null>("eth_getTransactionReceipt", [answer.body.transaction]);
-      if (!used || receipt?.status !== "0x1") mismatches.push(`${answer.payment.nonce}: reported settled in ${String(answer.body.transaction)}, but used=${used}, receipt=${receipt?.status}`);
+      const receipt = await chain.anvil.rpc<{ status: string } | null>("eth_getTransactionReceipt", [
+        answer.body.transaction,
+      ]);
+      if (!used || receipt?.status !== "0x1")
+        mismatches.push(
+          `${answer.payment.nonce}: reported settled in ${String(answer.body.transaction)}, but used=${used}, receipt=${receipt?.status}`,
+        );
     } else if (used && answer.body.errorReason !== "settlement_pending") {
       mismatches.push(`${answer.payment.nonce}: used on chain, but answered ${answer.status} ${answer.text}`);
     }

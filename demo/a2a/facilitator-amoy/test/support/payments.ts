@@ -1,7 +1,13 @@
 // Test harness: payment requirements and payments signed the way real buyers sign them, with the
 // official x402 client (@x402/core client + @x402/evm exact client scheme), v2 and v1.
 import { x402Client } from "@x402/core/client";
-import type { Network, PaymentPayload, PaymentPayloadV1, PaymentRequirements, PaymentRequirementsV1 } from "@x402/core/types";
+import type {
+  Network,
+  PaymentPayload,
+  PaymentPayloadV1,
+  PaymentRequirements,
+  PaymentRequirementsV1,
+} from "@x402/core/types";
 import { authorizationTypes } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/client";
@@ -57,11 +63,19 @@ export function buyerClient(buyer: PrivateKeyAccount, asset: Address): x402Clien
       { network: NETWORK_V2, client: new ExactEvmScheme(buyer) },
       { network: NETWORK_V1, client: new ExactEvmSchemeV1(buyer), x402Version: 1 },
     ],
-    spendControls: { allowedAssets: [{ network: NETWORK_V2, asset }, { network: NETWORK_V1, asset }] },
+    spendControls: {
+      allowedAssets: [
+        { network: NETWORK_V2, asset },
+        { network: NETWORK_V1, asset },
+      ],
+    },
   });
 }
 
-export async function signPaymentV2(buyer: PrivateKeyAccount, requirements: PaymentRequirements): Promise<PaymentPayload> {
+export async function signPaymentV2(
+  buyer: PrivateKeyAccount,
+  requirements: PaymentRequirements,
+): Promise<PaymentPayload> {
   return buyerClient(buyer, getAddress(requirements.asset)).createPaymentPayload({
     x402Version: 2,
     resource: { url: RESOURCE_URL },
@@ -69,7 +83,10 @@ export async function signPaymentV2(buyer: PrivateKeyAccount, requirements: Paym
   });
 }
 
-export async function signPaymentV1(buyer: PrivateKeyAccount, requirements: PaymentRequirementsV1): Promise<PaymentPayloadV1> {
+export async function signPaymentV1(
+  buyer: PrivateKeyAccount,
+  requirements: PaymentRequirementsV1,
+): Promise<PaymentPayloadV1> {
   const payload = await buyerClient(buyer, getAddress(requirements.asset)).createPaymentPayload({
     x402Version: 1,
     accepts: [requirements],
@@ -91,7 +108,10 @@ export interface CustomAuthorization {
  * A v2 payment with a hand-made authorization (expired, not yet valid, signed by another key...),
  * signed over the same EIP-712 TransferWithAuthorization the official client uses.
  */
-export async function signCustomPaymentV2(requirements: PaymentRequirements, custom: CustomAuthorization): Promise<PaymentPayload> {
+export async function signCustomPaymentV2(
+  requirements: PaymentRequirements,
+  custom: CustomAuthorization,
+): Promise<PaymentPayload> {
   const now = BigInt(Math.floor(Date.now() / 1000));
   const authorization = {
     from: custom.from ?? custom.signer.address,
@@ -130,6 +150,9 @@ export function randomNonce(): Hex {
 }
 
 /** The body a resource server's facilitator client sends to /verify and /settle. */
-export function facilitatorBody(payload: PaymentPayload | PaymentPayloadV1, requirements: PaymentRequirements | PaymentRequirementsV1) {
+export function facilitatorBody(
+  payload: PaymentPayload | PaymentPayloadV1,
+  requirements: PaymentRequirements | PaymentRequirementsV1,
+) {
   return { x402Version: payload.x402Version, paymentPayload: payload, paymentRequirements: requirements };
 }

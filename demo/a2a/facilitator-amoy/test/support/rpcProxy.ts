@@ -13,7 +13,9 @@ export interface JsonRpcCall {
 }
 
 /** The answer to give a call instead of forwarding it (an error or a result); undefined: forward. */
-export type Override = (call: JsonRpcCall) => { error: { code: number; message: string } } | { result: unknown } | undefined;
+export type Override = (
+  call: JsonRpcCall,
+) => { error: { code: number; message: string } } | { result: unknown } | undefined;
 
 export interface RpcProxy {
   readonly url: string;
@@ -46,7 +48,8 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
       let parsed: JsonRpcCall | JsonRpcCall[] | undefined;
       try {
         parsed = JSON.parse(body) as JsonRpcCall | JsonRpcCall[];
-        for (const call of Array.isArray(parsed) ? parsed : [parsed]) calls.set(call.method ?? "?", (calls.get(call.method ?? "?") ?? 0) + 1);
+        for (const call of Array.isArray(parsed) ? parsed : [parsed])
+          calls.set(call.method ?? "?", (calls.get(call.method ?? "?") ?? 0) + 1);
       } catch {
         // forwarded as is
       }
@@ -60,40 +63,49 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
     });
   });
 
-  const forward = (body: string) => fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const forward = (body: string) =>
+    fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
 
   /** Forwards what is not overridden; an overridden call gets its answer, in a batch at its place. */
-  async function answer(parsed: JsonRpcCall | JsonRpcCall[] | undefined, body: string): Promise<{ status: number; text: string }> {
+  async function answer(
+    parsed: JsonRpcCall | JsonRpcCall[] | undefined,
+    body: string,
+  ): Promise<{ status: number; text: string }> {
     const batch = Array.isArray(parsed) ? parsed : parsed ? [parsed] : [];
-    const overridden = new Map(batch.flatMap((call) => {
-      const answer = overriding?.(call);
-      return answer ? [[call.id, { jsonrpc: "2.0", id: call.id, ...answer }] as const] : [];
-    }));
+    const overridden = new Map(
+      batch.flatMap((call) => {
+        const answer = overriding?.(call);
+        return answer ? [[call.id, { jsonrpc: "2.0", id: call.id, ...answer }] as const] : [];
+      }),
+    );
     if (overridden.size === 0) {
       const upstream = await forward(body);
       return { status: upstream.status, text: await upstream.text() };
     }
     const rest = batch.filter((call) => !overridden.has(call.id));
-    const forwarded = rest.length > 0 ? ((await (await forward(JSON.stringify(rest))).json()) as { id: number | string }[]) : [];
+    const forwarded =
+      rest.length > 0 ? ((await (await forward(JSON.stringify(rest))).json()) as { id: number | string }[]) : [];
     const byId = new Map(forwarded.map((reply) => [reply.id, reply] as const));
     const replies = batch.map((call) => overridden.get(call.id) ?? byId.get(call.id));
     return { status: 200, text: JSON.stringify(Array.isArray(parsed) ? replies : replies[0]) };
   }
   server.keepAliveTimeout = 1_000;
 
-  const listen = (port: number) => new Promise<number>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      const address = server.address();
-      resolve(typeof address === "object" && address ? address.port : port);
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        const address = server.address();
+        resolve(typeof address === "object" && address ? address.port : port);
+      });
     });
-  });
-  const close = () => new Promise<void>((resolve) => {
-    for (const res of hanging) res.destroy();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const res of hanging) res.destroy();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
 
   const port = await listen(0);
   return {

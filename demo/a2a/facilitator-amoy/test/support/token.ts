@@ -40,11 +40,16 @@ export async function compileTestUsdc(): Promise<CompiledContract> {
   const input = {
     language: "Solidity",
     sources: { "TestUSDC.sol": { content: source } },
-    settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 200 }, outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
+    settings: {
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 200 },
+      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
+    },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new Error(`TestUSDC.sol does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
+  if (errors.length > 0)
+    throw new Error(`TestUSDC.sol does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
   const contract = output.contracts["TestUSDC.sol"]!["TestUSDC"]!;
   const compiled: CompiledContract = { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
   await mkdir(CACHE_DIR, { recursive: true });
@@ -86,7 +91,12 @@ export async function deployTestUsdc(rpcUrl: string, deployer: PrivateKeyAccount
       return (await publicClient.readContract({ address, abi, functionName: "balanceOf", args: [owner] })) as bigint;
     },
     async authorizationState(authorizer, nonce) {
-      return (await publicClient.readContract({ address, abi, functionName: "authorizationState", args: [authorizer, nonce] })) as boolean;
+      return (await publicClient.readContract({
+        address,
+        abi,
+        functionName: "authorizationState",
+        args: [authorizer, nonce],
+      })) as boolean;
     },
   };
 }

@@ -33,12 +33,19 @@ describe("SingleFlight", () => {
     const flight = new SingleFlight<string>();
     const gate = deferred<string>();
     const order: string[] = [];
-    const first = flight.run("k", "a", async () => (order.push("a start"), await gate.promise, order.push("a end"), "a"));
+    const first = flight.run(
+      "k",
+      "a",
+      async () => (order.push("a start"), await gate.promise, order.push("a end"), "a"),
+    );
     const second = flight.run("k", "b", async () => (order.push("b"), "b"));
     await Promise.resolve();
     expect(order).toEqual(["a start"]);
     gate.resolve("a");
-    expect(await Promise.all([first, second])).toEqual([{ result: "a", shared: false }, { result: "b", shared: false }]);
+    expect(await Promise.all([first, second])).toEqual([
+      { result: "a", shared: false },
+      { result: "b", shared: false },
+    ]);
     expect(order).toEqual(["a start", "a end", "b"]);
   });
 
@@ -68,7 +75,10 @@ describe("PendingDebits", () => {
   it("reserves while the balance covers what is pending, per payer, case-insensitively", () => {
     const debits = new PendingDebits();
     expect(debits.reserve("k1", PAYER, 10n, 15n, later())).toEqual({ ok: true });
-    expect(debits.reserve("k2", PAYER.toLowerCase() as typeof PAYER, 10n, 15n, later())).toEqual({ ok: false, pending: 10n });
+    expect(debits.reserve("k2", PAYER.toLowerCase() as typeof PAYER, 10n, 15n, later())).toEqual({
+      ok: false,
+      pending: 10n,
+    });
     expect(debits.reserve("k3", OTHER, 10n, 15n, later())).toEqual({ ok: true });
     expect(debits.pendingOf(PAYER)).toBe(10n);
   });

@@ -3,7 +3,13 @@
 import type { PaymentRequirements } from "@x402/core/types";
 import { describe, expect, it } from "vitest";
 import { classifySettlement } from "../../src/x402/outcomes.js";
-import { routePayment, settlementTerms, termsMismatch, type FacilitatorRequest, type Payment } from "../../src/x402/payment.js";
+import {
+  routePayment,
+  settlementTerms,
+  termsMismatch,
+  type FacilitatorRequest,
+  type Payment,
+} from "../../src/x402/payment.js";
 
 const USDC = "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582" as const;
 const SELLER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
@@ -19,10 +25,21 @@ const requirements: PaymentRequirements = {
   maxTimeoutSeconds: 60,
   extra: { name: "USDC", version: "2" },
 };
-const authorization = { from: BUYER, to: SELLER, value: "1000", validAfter: "0", validBefore: "99999999999", nonce: NONCE };
+const authorization = {
+  from: BUYER,
+  to: SELLER,
+  value: "1000",
+  validAfter: "0",
+  validBefore: "99999999999",
+  nonce: NONCE,
+};
 
 function request(payload: Record<string, unknown>, presented: PaymentRequirements = requirements): FacilitatorRequest {
-  return { x402Version: 2, paymentRequirements: presented, paymentPayload: { x402Version: 2, accepted: presented, payload, resource: { url: "http://x/" } } } as FacilitatorRequest;
+  return {
+    x402Version: 2,
+    paymentRequirements: presented,
+    paymentPayload: { x402Version: 2, accepted: presented, payload, resource: { url: "http://x/" } },
+  } as FacilitatorRequest;
 }
 
 function routed(payload: Record<string, unknown>, presented?: PaymentRequirements): Payment {
@@ -49,17 +66,27 @@ describe("routePayment", () => {
   });
 
   it("refuses another scheme, network or asset before looking at the payload", () => {
-    expect(routePayment(request({}, { ...requirements, scheme: "upto" }), USDC)).toMatchObject({ reason: "unsupported_scheme" });
-    expect(routePayment(request({}, { ...requirements, network: "eip155:137" }), USDC)).toMatchObject({ reason: "unsupported_network" });
-    expect(routePayment(request({}, { ...requirements, asset: SELLER }), USDC)).toMatchObject({ reason: "unsupported_asset" });
+    expect(routePayment(request({}, { ...requirements, scheme: "upto" }), USDC)).toMatchObject({
+      reason: "unsupported_scheme",
+    });
+    expect(routePayment(request({}, { ...requirements, network: "eip155:137" }), USDC)).toMatchObject({
+      reason: "unsupported_network",
+    });
+    expect(routePayment(request({}, { ...requirements, asset: SELLER }), USDC)).toMatchObject({
+      reason: "unsupported_asset",
+    });
   });
 });
 
 describe("termsMismatch", () => {
   it("holds the authorization to the requirements' payTo and amount", () => {
     expect(termsMismatch(routed({ authorization, signature: "0x12" }))).toBeUndefined();
-    expect(termsMismatch(routed({ authorization: { ...authorization, to: BUYER }, signature: "0x12" }))?.reason).toBe("invalid_exact_evm_recipient_mismatch");
-    expect(termsMismatch(routed({ authorization: { ...authorization, value: "1" }, signature: "0x12" }))?.reason).toBe("invalid_exact_evm_payload_authorization_value_mismatch");
+    expect(termsMismatch(routed({ authorization: { ...authorization, to: BUYER }, signature: "0x12" }))?.reason).toBe(
+      "invalid_exact_evm_recipient_mismatch",
+    );
+    expect(termsMismatch(routed({ authorization: { ...authorization, value: "1" }, signature: "0x12" }))?.reason).toBe(
+      "invalid_exact_evm_payload_authorization_value_mismatch",
+    );
   });
 });
 
@@ -73,7 +100,10 @@ describe("settlementTerms", () => {
 });
 
 describe("classifySettlement", () => {
-  const answer = (errorReason?: string, success = false) => ({ ok: true as const, value: { success, transaction: "", network: "eip155:80002" as const, ...(errorReason ? { errorReason } : {}) } });
+  const answer = (errorReason?: string, success = false) => ({
+    ok: true as const,
+    value: { success, transaction: "", network: "eip155:80002" as const, ...(errorReason ? { errorReason } : {}) },
+  });
   it.each([
     [answer(undefined, true), "success"],
     [answer("settlement_pending"), "pending"],
