@@ -17,16 +17,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { devAccount } from "./support/accounts.js";
 import { startTestChain, type TestChain } from "./support/chain.js";
 import { createInProcessFacilitator, type InProcessFacilitator } from "./support/inProcess.js";
-import { facilitatorBody, randomNonce, requirementsV2, signPaymentV2 } from "./support/payments.js";
+import {
+  APPROVE_EVERYTHING,
+  APPROVE_NOTHING,
+  contractPayerPayment,
+  facilitatorBody,
+  randomNonce,
+  requirementsV2,
+  signPaymentV2,
+} from "./support/payments.js";
 import { localAmoy, usdc } from "./support/token.js";
 
-/** Returns the ERC-1271 magic value to every call: a wallet that approves any signature. */
-const APPROVE_EVERYTHING: Hex = "0x631626ba7e60e01b60005260206000f3";
-/** Returns a zero word to every call: a wallet that approves nothing. */
-const APPROVE_NOTHING: Hex = "0x600060005260206000f3";
 /** Counts down from 0x8000 (~850k gas), then returns the magic value: a signature check that burns gas. */
 const BURN_THEN_APPROVE: Hex = "0x6180005b600190038060035750631626ba7e60e01b60005260206000f3";
-const SIGNATURE_65: Hex = `0x${"11".repeat(64)}1b`;
 
 let chain: TestChain;
 let service: InProcessFacilitator; // defaults: contract payers refused, minimum payment 1
@@ -87,32 +90,12 @@ async function mining<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-/** A contract payer (anvil_setCode) holding `funds`, and a plain EIP-3009 payment from it. */
+/** A contract payer (anvil_setCode) holding `funds`. */
 async function contractPayer(code: Hex, funds: bigint): Promise<Address> {
   const wallet = getAddress(randomNonce().slice(0, 42));
   await chain.anvil.rpc("anvil_setCode", [wallet, code]);
   await chain.token.mint(wallet, funds);
   return wallet;
-}
-
-function paymentFrom(from: Address, presented: PaymentRequirements): PaymentPayload {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    x402Version: 2,
-    resource: { url: "http://localhost/paid" },
-    accepted: presented,
-    payload: {
-      signature: SIGNATURE_65,
-      authorization: {
-        from,
-        to: presented.payTo,
-        value: presented.amount,
-        validAfter: String(now - 600),
-        validBefore: String(now + 300),
-        nonce: randomNonce(),
-      },
-    },
-  };
 }
 
 describe("no zero-value or dust settlements", () => {
@@ -175,7 +158,7 @@ describe("contract payers: opt-in, gas-capped, cooled down after a revert", () =
   it("a contract payer whose signature check burns gas is refused before broadcast (CONTRACT_PAYER_GAS_LIMIT)", async () => {
     const wallet = await contractPayer(BURN_THEN_APPROVE, usdc(5));
     const presented = requirements(usdc(1));
-    const payload = paymentFrom(wallet, presented);
+    const payload = contractPayerPayment(wallet, presented);
     expect((await call(service, "/settle", payload, presented)).body).toMatchObject({
       errorReason: "contract_payer_not_allowed",
     });
@@ -195,7 +178,7 @@ describe("contract payers: opt-in, gas-capped, cooled down after a revert", () =
     const presented = requirements(usdc(1));
     const before = await signerNonce();
     await chain.anvil.rpc("evm_setAutomine", [false]);
-    const settling = call(contracts, "/settle", paymentFrom(wallet, presented), presented);
+    const settling = call(contracts, "/settle", contractPayerPayment(wallet, presented), presented);
     await untilBroadcast(before);
     await chain.anvil.rpc("anvil_setCode", [wallet, APPROVE_NOTHING]); // the wallet changes its mind once our transaction waits
     const settle = await mining(settling);
@@ -203,7 +186,7 @@ describe("contract payers: opt-in, gas-capped, cooled down after a revert", () =
 
     await chain.anvil.rpc("evm_setAutomine", [true]);
     await chain.anvil.rpc("anvil_setCode", [wallet, APPROVE_EVERYTHING]);
-    const again = await call(contracts, "/verify", paymentFrom(wallet, presented), presented);
+    const again = await call(contracts, "/verify", contractPayerPayment(wallet, presented), presented);
     expect(again.body).toMatchObject({ isValid: false, invalidReason: "payer_cooling_down" });
     expect(String(again.body.invalidMessage)).toContain("reverted on chain");
   });

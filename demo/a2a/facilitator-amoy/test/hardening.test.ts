@@ -6,7 +6,7 @@ import { getAddress, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestChain, type TestChain } from "./support/chain.js";
 import { createInProcessFacilitator, type InProcessFacilitator } from "./support/inProcess.js";
-import { facilitatorBody, randomNonce, requirementsV2, signPaymentV2 } from "./support/payments.js";
+import { APPROVE_EVERYTHING, facilitatorBody, randomNonce, requirementsV2, signPaymentV2 } from "./support/payments.js";
 import { startRpcProxy, type RpcProxy } from "./support/rpcProxy.js";
 import { usdc } from "./support/token.js";
 
@@ -113,7 +113,7 @@ describe("bodies built to break parsers", () => {
 
   it("malformed contract-payer signatures are a verdict (invalid signature), never a 5xx", async () => {
     const wallet = getAddress(randomNonce().slice(0, 42));
-    await chain.anvil.rpc("anvil_setCode", [wallet, "0x631626ba7e60e01b60005260206000f3"]);
+    await chain.anvil.rpc("anvil_setCode", [wallet, APPROVE_EVERYTHING]);
     await chain.token.mint(wallet, usdc(5));
     const presented = requirements();
     const magic = "6492".repeat(16); // ERC-6492's magic suffix, with nothing decodable before it

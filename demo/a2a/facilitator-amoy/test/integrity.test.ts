@@ -8,20 +8,19 @@
 // contract that approves every signature can pay on Amoy exactly as it does here on TestUSDC.
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { x402ExactPermit2ProxyAddress } from "@x402/evm";
-import { getAddress, type Address, type Hex } from "viem";
+import { getAddress, type Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roles } from "./support/accounts.js";
 import { startTestChain, type TestChain } from "./support/chain.js";
 import { createInProcessFacilitator, type InProcessFacilitator } from "./support/inProcess.js";
-import { facilitatorBody, randomNonce, requirementsV2, signPaymentV2 } from "./support/payments.js";
+import {
+  APPROVE_EVERYTHING,
+  contractPayerPayment,
+  facilitatorBody,
+  requirementsV2,
+  signPaymentV2,
+} from "./support/payments.js";
 import { usdc } from "./support/token.js";
-
-/**
- * Runtime code of a "wallet" whose isValidSignature approves anything: every call returns the
- * ERC-1271 magic value 0x1626ba7e (PUSH4 magic, PUSH1 0xe0, SHL, PUSH1 0, MSTORE, PUSH1 32, PUSH1 0, RETURN).
- */
-const APPROVE_EVERYTHING: Hex = "0x631626ba7e60e01b60005260206000f3";
-const SIGNATURE_65: Hex = `0x${"11".repeat(64)}1b`;
 
 let chain: TestChain;
 let strict: InProcessFacilitator; // defaults: contract payers refused
@@ -48,30 +47,16 @@ const requirements = (): PaymentRequirements =>
 /** The review's payload: `authorization` pays the attacker 1 unit, `permit2Authorization` names the seller and 10 USDC. */
 function smuggledPermit2(presented: PaymentRequirements): PaymentPayload {
   const now = Math.floor(Date.now() / 1000);
-  return {
-    x402Version: 2,
-    resource: { url: "http://localhost/paid" },
-    accepted: presented,
-    payload: {
-      signature: SIGNATURE_65,
-      authorization: {
-        from: wallet,
-        to: roles.stranger().account.address,
-        value: "1",
-        validAfter: String(now - 600),
-        validBefore: String(now + 300),
-        nonce: randomNonce(),
-      },
-      permit2Authorization: {
-        from: wallet,
-        permitted: { token: presented.asset, amount: presented.amount },
-        spender: x402ExactPermit2ProxyAddress,
-        nonce: "1",
-        deadline: String(now + 300),
-        witness: { to: presented.payTo, validAfter: String(now - 600) },
-      },
-    },
+  const toAttacker = contractPayerPayment(wallet, presented, { to: roles.stranger().account.address, value: "1" });
+  const permit2Authorization = {
+    from: wallet,
+    permitted: { token: presented.asset, amount: presented.amount },
+    spender: x402ExactPermit2ProxyAddress,
+    nonce: "1",
+    deadline: String(now + 300),
+    witness: { to: presented.payTo, validAfter: String(now - 600) },
   };
+  return { ...toAttacker, payload: { ...toAttacker.payload, permit2Authorization } };
 }
 
 async function call(
@@ -120,7 +105,10 @@ describe("the payment that is checked is the payment that is settled", () => {
 
   it("a contract payer is refused unless contract payers are allowed", async () => {
     const presented = requirements();
-    const payload = contractPayment(presented, presented.payTo as Address, presented.amount);
+    const payload = contractPayerPayment(wallet, presented, {
+      to: presented.payTo as Address,
+      value: presented.amount,
+    });
     const verify = await call(strict, "/verify", payload, presented);
     expect(verify.body).toMatchObject({ isValid: false, invalidReason: "contract_payer_not_allowed", payer: wallet });
     expect(String(verify.body.invalidMessage)).toContain("ALLOW_CONTRACT_PAYERS");
@@ -133,12 +121,12 @@ describe("the payment that is checked is the payment that is settled", () => {
   it("with contract payers allowed, an authorization that pays someone else or less is refused on the library's path too", async () => {
     const presented = requirements();
     const stranger = roles.stranger().account.address;
-    const toStranger = contractPayment(presented, stranger, presented.amount);
+    const toStranger = contractPayerPayment(wallet, presented, { to: stranger, value: presented.amount });
     expect((await call(permissive, "/verify", toStranger, presented)).body).toMatchObject({
       isValid: false,
       invalidReason: "invalid_exact_evm_recipient_mismatch",
     });
-    const tooLittle = contractPayment(presented, presented.payTo as Address, "1");
+    const tooLittle = contractPayerPayment(wallet, presented, { to: presented.payTo as Address, value: "1" });
     expect((await call(permissive, "/settle", tooLittle, presented)).body).toMatchObject({
       success: false,
       errorReason: "invalid_exact_evm_payload_authorization_value_mismatch",
@@ -152,7 +140,7 @@ describe("the payment that is checked is the payment that is settled", () => {
     const settle = await call(
       permissive,
       "/settle",
-      contractPayment(presented, presented.payTo as Address, presented.amount),
+      contractPayerPayment(wallet, presented, { to: presented.payTo as Address, value: presented.amount }),
       presented,
     );
     expect(settle.body).toMatchObject({ success: true, payer: wallet });
@@ -170,7 +158,7 @@ describe("an asset without code is never a success", () => {
       const presented = requirementsV2({ asset: nowhere, payTo: chain.seller.account.address, amount: usdc(1) });
       for (const payload of [
         await signPaymentV2(chain.buyer.account, presented),
-        contractPayment(presented, presented.payTo as Address, presented.amount),
+        contractPayerPayment(wallet, presented, { to: presented.payTo as Address, value: presented.amount }),
       ]) {
         expect((await call(service, "/verify", payload, presented)).body).toMatchObject({
           isValid: false,
@@ -186,24 +174,3 @@ describe("an asset without code is never a success", () => {
     }
   });
 });
-
-/** A plain EIP-3009 payment from the approve-everything wallet (its signature is not checked by anyone but itself). */
-function contractPayment(presented: PaymentRequirements, to: Address, value: string): PaymentPayload {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    x402Version: 2,
-    resource: { url: "http://localhost/paid" },
-    accepted: presented,
-    payload: {
-      signature: SIGNATURE_65,
-      authorization: {
-        from: wallet,
-        to,
-        value,
-        validAfter: String(now - 600),
-        validBefore: String(now + 300),
-        nonce: randomNonce(),
-      },
-    },
-  };
-}

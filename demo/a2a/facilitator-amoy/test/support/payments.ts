@@ -156,3 +156,36 @@ export function facilitatorBody(
 ) {
   return { x402Version: payload.x402Version, paymentPayload: payload, paymentRequirements: requirements };
 }
+
+/** Runtime code of a "smart wallet" whose isValidSignature approves anything: it returns the ERC-1271 magic value 0x1626ba7e to every call. */
+export const APPROVE_EVERYTHING: Hex = "0x631626ba7e60e01b60005260206000f3";
+/** Runtime code of a wallet that approves nothing: it returns a zero word to every call. */
+export const APPROVE_NOTHING: Hex = "0x600060005260206000f3";
+
+/**
+ * A v2 EIP-3009 payment from a contract payer, with an arbitrary 65-byte signature (only the
+ * wallet's own code judges it). `to` and `value` default to what the requirements ask.
+ */
+export function contractPayerPayment(
+  from: Address,
+  requirements: PaymentRequirements,
+  authorization: { to?: Address; value?: string } = {},
+): PaymentPayload {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    x402Version: 2,
+    resource: { url: RESOURCE_URL },
+    accepted: requirements,
+    payload: {
+      signature: `0x${"11".repeat(64)}1b`,
+      authorization: {
+        from,
+        to: authorization.to ?? getAddress(requirements.payTo),
+        value: authorization.value ?? requirements.amount,
+        validAfter: String(now - 600),
+        validBefore: String(now + 300),
+        nonce: randomNonce(),
+      },
+    },
+  };
+}
