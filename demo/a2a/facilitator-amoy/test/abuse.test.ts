@@ -1,7 +1,7 @@
 // Nobody makes the facilitator pay gas for nothing, and a payment that landed is reported as landed.
 // Each case is what a caller who wants free resources, or wants us to pay gas, would send; anvil
 // plays the chain (automine off where the attack needs a transaction to sit in the pool).
-import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
+import type { PaymentRequirements } from "@x402/core/types";
 import { eip3009ABI } from "@x402/evm";
 import {
   createWalletClient,
@@ -21,7 +21,6 @@ import {
   APPROVE_EVERYTHING,
   APPROVE_NOTHING,
   contractPayerPayment,
-  facilitatorBody,
   randomNonce,
   requirementsV2,
   signPaymentV2,
@@ -54,16 +53,6 @@ afterAll(async () => {
 
 const requirements = (amount: bigint): PaymentRequirements =>
   requirementsV2({ asset: chain.token.address, payTo: chain.seller.account.address, amount });
-
-async function call(
-  on: InProcessFacilitator,
-  route: "/verify" | "/settle",
-  payload: PaymentPayload,
-  presented: PaymentRequirements,
-) {
-  const response = await on.server.inject({ method: "POST", url: route, payload: facilitatorBody(payload, presented) });
-  return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
-}
 
 const signerNonce = async (tag: "latest" | "pending" = "pending") =>
   Number(await chain.anvil.rpc<string>("eth_getTransactionCount", [chain.facilitator.account.address, tag]));
@@ -103,11 +92,11 @@ describe("no zero-value or dust settlements", () => {
     const presented = requirements(0n);
     const payload = await signPaymentV2(devAccount(7).account, presented); // anvil dev key #7: holds no USDC
     const before = await signerNonce();
-    expect((await call(service, "/verify", payload, presented)).body).toMatchObject({
+    expect((await service.post("/verify", payload, presented)).body).toMatchObject({
       isValid: false,
       invalidReason: "amount_below_minimum",
     });
-    const settle = await call(service, "/settle", payload, presented);
+    const settle = await service.post("/settle", payload, presented);
     expect(settle.body).toMatchObject({ success: false, errorReason: "amount_below_minimum", transaction: "" });
     expect(String(settle.body.errorMessage)).toContain("MIN_PAYMENT_AMOUNT");
     expect(await signerNonce()).toBe(before);
@@ -117,11 +106,11 @@ describe("no zero-value or dust settlements", () => {
     const floor = createInProcessFacilitator(chain.facilitatorEnv({ MIN_PAYMENT_AMOUNT: "1000" }));
     try {
       const below = requirements(999n);
-      expect((await call(floor, "/verify", await signPaymentV2(chain.buyer.account, below), below)).body).toMatchObject(
-        { invalidReason: "amount_below_minimum" },
-      );
+      expect((await floor.post("/verify", await signPaymentV2(chain.buyer.account, below), below)).body).toMatchObject({
+        invalidReason: "amount_below_minimum",
+      });
       const at = requirements(1000n);
-      expect((await call(floor, "/settle", await signPaymentV2(chain.buyer.account, at), at)).body).toMatchObject({
+      expect((await floor.post("/settle", await signPaymentV2(chain.buyer.account, at), at)).body).toMatchObject({
         success: true,
       });
     } finally {
@@ -142,7 +131,7 @@ describe("pending debits are reserved per payer", () => {
     const before = await signerNonce();
     await chain.anvil.rpc("evm_setAutomine", [false]);
     const results = await mining(
-      Promise.all([call(service, "/settle", first!, presented), call(service, "/settle", second!, presented)]),
+      Promise.all([service.post("/settle", first!, presented), service.post("/settle", second!, presented)]),
     );
 
     expect(results.filter((r) => r.body.success === true)).toHaveLength(1);
@@ -159,11 +148,11 @@ describe("contract payers: opt-in, gas-capped, cooled down after a revert", () =
     const wallet = await contractPayer(BURN_THEN_APPROVE, usdc(5));
     const presented = requirements(usdc(1));
     const payload = contractPayerPayment(wallet, presented);
-    expect((await call(service, "/settle", payload, presented)).body).toMatchObject({
+    expect((await service.post("/settle", payload, presented)).body).toMatchObject({
       errorReason: "contract_payer_not_allowed",
     });
     const before = await signerNonce();
-    const settle = await call(contracts, "/settle", payload, presented);
+    const settle = await contracts.post("/settle", payload, presented);
     expect(settle.body).toMatchObject({
       success: false,
       errorReason: "contract_payer_gas_limit_exceeded",
@@ -178,7 +167,7 @@ describe("contract payers: opt-in, gas-capped, cooled down after a revert", () =
     const presented = requirements(usdc(1));
     const before = await signerNonce();
     await chain.anvil.rpc("evm_setAutomine", [false]);
-    const settling = call(contracts, "/settle", contractPayerPayment(wallet, presented), presented);
+    const settling = contracts.post("/settle", contractPayerPayment(wallet, presented), presented);
     await untilBroadcast(before);
     await chain.anvil.rpc("anvil_setCode", [wallet, APPROVE_NOTHING]); // the wallet changes its mind once our transaction waits
     const settle = await mining(settling);
@@ -186,7 +175,7 @@ describe("contract payers: opt-in, gas-capped, cooled down after a revert", () =
 
     await chain.anvil.rpc("evm_setAutomine", [true]);
     await chain.anvil.rpc("anvil_setCode", [wallet, APPROVE_EVERYTHING]);
-    const again = await call(contracts, "/verify", contractPayerPayment(wallet, presented), presented);
+    const again = await contracts.post("/verify", contractPayerPayment(wallet, presented), presented);
     expect(again.body).toMatchObject({ isValid: false, invalidReason: "payer_cooling_down" });
     expect(String(again.body.invalidMessage)).toContain("reverted on chain");
   });
@@ -199,7 +188,7 @@ describe("a payment that landed is reported as landed", () => {
     const sellerBefore = await chain.token.balanceOf(chain.seller.account.address);
     const before = await signerNonce();
     await chain.anvil.rpc("evm_setAutomine", [false]);
-    const settling = call(service, "/settle", payload, presented);
+    const settling = service.post("/settle", payload, presented);
     await untilBroadcast(before);
 
     // A mempool watcher copies the authorization into its own transaction with a higher tip (anvil orders by fee).
@@ -248,9 +237,9 @@ describe("a payment that landed is reported as landed", () => {
     try {
       const presented = requirements(usdc(1));
       const payload = await signPaymentV2(chain.buyer.account, presented);
-      const first = await call(service, "/settle", payload, presented);
+      const first = await service.post("/settle", payload, presented);
       expect(first.body).toMatchObject({ success: true });
-      const second = await call(replica, "/settle", payload, presented);
+      const second = await replica.post("/settle", payload, presented);
       expect(second.body).toMatchObject({
         success: false,
         errorReason: "invalid_exact_evm_nonce_already_used",

@@ -13,13 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roles } from "./support/accounts.js";
 import { startTestChain, type TestChain } from "./support/chain.js";
 import { createInProcessFacilitator, type InProcessFacilitator } from "./support/inProcess.js";
-import {
-  APPROVE_EVERYTHING,
-  contractPayerPayment,
-  facilitatorBody,
-  requirementsV2,
-  signPaymentV2,
-} from "./support/payments.js";
+import { APPROVE_EVERYTHING, contractPayerPayment, requirementsV2, signPaymentV2 } from "./support/payments.js";
 import { usdc } from "./support/token.js";
 
 let chain: TestChain;
@@ -59,20 +53,6 @@ function smuggledPermit2(presented: PaymentRequirements): PaymentPayload {
   return { ...toAttacker, payload: { ...toAttacker.payload, permit2Authorization } };
 }
 
-async function call(
-  service: InProcessFacilitator,
-  route: "/verify" | "/settle",
-  payload: PaymentPayload,
-  presented: PaymentRequirements,
-) {
-  const response = await service.server.inject({
-    method: "POST",
-    url: route,
-    payload: facilitatorBody(payload, presented),
-  });
-  return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
-}
-
 describe("the payment that is checked is the payment that is settled", () => {
   it("a Permit2 part smuggled beside an EIP-3009 authorization is refused, and nothing moves", async () => {
     const presented = requirements();
@@ -80,10 +60,10 @@ describe("the payment that is checked is the payment that is settled", () => {
     const before = await chain.token.balanceOf(chain.seller.account.address);
     const strangerBefore = await chain.token.balanceOf(roles.stranger().account.address);
     for (const service of [strict, permissive]) {
-      const verify = await call(service, "/verify", payload, presented);
+      const verify = await service.post("/verify", payload, presented);
       expect(verify.body).toMatchObject({ isValid: false, invalidReason: "unsupported_payload_type" });
       expect(String(verify.body.invalidMessage)).toContain("permit2Authorization");
-      const settle = await call(service, "/settle", payload, presented);
+      const settle = await service.post("/settle", payload, presented);
       expect(settle.body).toMatchObject({ success: false, errorReason: "unsupported_payload_type", transaction: "" });
     }
     expect(await chain.token.balanceOf(chain.seller.account.address)).toBe(before);
@@ -98,7 +78,7 @@ describe("the payment that is checked is the payment that is settled", () => {
       spender: chain.seller.account.address,
     };
     const tampered = { ...payload, payload: { ...payload.payload, authorization } };
-    const verify = await call(strict, "/verify", tampered, presented);
+    const verify = await strict.post("/verify", tampered, presented);
     expect(verify.body).toMatchObject({ isValid: false, invalidReason: "unsupported_payload_type" });
     expect(String(verify.body.invalidMessage)).toContain("authorization.spender");
   });
@@ -109,10 +89,10 @@ describe("the payment that is checked is the payment that is settled", () => {
       to: presented.payTo as Address,
       value: presented.amount,
     });
-    const verify = await call(strict, "/verify", payload, presented);
+    const verify = await strict.post("/verify", payload, presented);
     expect(verify.body).toMatchObject({ isValid: false, invalidReason: "contract_payer_not_allowed", payer: wallet });
     expect(String(verify.body.invalidMessage)).toContain("ALLOW_CONTRACT_PAYERS");
-    expect((await call(permissive, "/verify", payload, presented)).body).toMatchObject({
+    expect((await permissive.post("/verify", payload, presented)).body).toMatchObject({
       isValid: true,
       payer: wallet,
     });
@@ -122,12 +102,12 @@ describe("the payment that is checked is the payment that is settled", () => {
     const presented = requirements();
     const stranger = roles.stranger().account.address;
     const toStranger = contractPayerPayment(wallet, presented, { to: stranger, value: presented.amount });
-    expect((await call(permissive, "/verify", toStranger, presented)).body).toMatchObject({
+    expect((await permissive.post("/verify", toStranger, presented)).body).toMatchObject({
       isValid: false,
       invalidReason: "invalid_exact_evm_recipient_mismatch",
     });
     const tooLittle = contractPayerPayment(wallet, presented, { to: presented.payTo as Address, value: "1" });
-    expect((await call(permissive, "/settle", tooLittle, presented)).body).toMatchObject({
+    expect((await permissive.post("/settle", tooLittle, presented)).body).toMatchObject({
       success: false,
       errorReason: "invalid_exact_evm_payload_authorization_value_mismatch",
       transaction: "",
@@ -137,8 +117,7 @@ describe("the payment that is checked is the payment that is settled", () => {
   it("a contract payer that is allowed and pays what is required settles, and the seller receives the amount", async () => {
     const presented = requirements();
     const before = await chain.token.balanceOf(chain.seller.account.address);
-    const settle = await call(
-      permissive,
+    const settle = await permissive.post(
       "/settle",
       contractPayerPayment(wallet, presented, { to: presented.payTo as Address, value: presented.amount }),
       presented,
@@ -160,11 +139,11 @@ describe("an asset without code is never a success", () => {
         await signPaymentV2(chain.buyer.account, presented),
         contractPayerPayment(wallet, presented, { to: presented.payTo as Address, value: presented.amount }),
       ]) {
-        expect((await call(service, "/verify", payload, presented)).body).toMatchObject({
+        expect((await service.post("/verify", payload, presented)).body).toMatchObject({
           isValid: false,
           invalidReason: "asset_not_deployed_contract",
         });
-        expect((await call(service, "/settle", payload, presented)).body).toMatchObject({
+        expect((await service.post("/settle", payload, presented)).body).toMatchObject({
           success: false,
           errorReason: "asset_not_deployed_contract",
         });

@@ -8,7 +8,7 @@ import { devAccount, roles } from "./support/accounts.js";
 import { startTestChain, type TestChain } from "./support/chain.js";
 import { freePort } from "./support/facilitator.js";
 import { createInProcessFacilitator, type InProcessFacilitator } from "./support/inProcess.js";
-import { facilitatorBody, requirementsV2, signPaymentV2 } from "./support/payments.js";
+import { requirementsV2, signPaymentV2 } from "./support/payments.js";
 import { localAmoy, usdc } from "./support/token.js";
 
 let chain: TestChain;
@@ -42,13 +42,9 @@ async function call(
   payload: PaymentPayload,
   presented: PaymentRequirements,
 ) {
-  const response = await service.server.inject({
-    method: "POST",
-    url: route,
-    payload: facilitatorBody(payload, presented),
-  });
-  responses.push(response.body);
-  return { status: response.statusCode, headers: response.headers, body: response.json<Record<string, unknown>>() };
+  const answer = await service.post(route, payload, presented);
+  responses.push(answer.text);
+  return answer;
 }
 
 const signerNonce = async (tag: "latest" | "pending" = "latest") =>
