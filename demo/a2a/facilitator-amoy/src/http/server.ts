@@ -14,7 +14,7 @@ import type { HealthReport } from "../chain/health.js";
 import { PATHS } from "../contract.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Facilitator, Outcome } from "../x402/facilitator.js";
-import { classifySettlement } from "../x402/outcomes.js";
+import { classifySettlement } from "../x402/settlementOutcome.js";
 import type { FacilitatorRequest } from "../x402/payment.js";
 import { apiKeyCheck } from "./apiKeys.js";
 import { paymentRequestBody } from "./schemas.js";

@@ -77,31 +77,15 @@ export function requiredAmount(request: FacilitatorRequest): string {
 }
 
 /**
- * The authorization against what the requirements demand: the seller, the amount, the asset.
- * Checked by our code after any verdict, ours or @x402/evm's, so that no path can call a payment
- * valid whose transfer pays someone else or less.
+ * The authorization against what the requirements demand: the seller and the amount (the asset is
+ * pinned by routePayment). Checked by our code after any verdict, ours or @x402/evm's, so that no
+ * path can call a payment valid whose transfer pays someone else or less. Returns the reason code.
  */
-export function termsMismatch(payment: Payment): { reason: string; message: string } | undefined {
+export function termsMismatch(payment: Payment): string | undefined {
   const { authorization: a, request } = payment;
-  const r = request.paymentRequirements;
-  if (!isAddressEqual(a.to, getAddress(r.payTo))) {
-    return {
-      reason: reasons.RECIPIENT_MISMATCH,
-      message: `authorization pays ${a.to}, but the requirements' payTo is ${getAddress(r.payTo)}`,
-    };
-  }
-  const amount = requiredAmount(request);
-  if (BigInt(a.value) !== BigInt(amount)) {
-    return {
-      reason: request.x402Version === 2 ? reasons.AUTHORIZATION_VALUE_MISMATCH : reasons.INVALID_AUTHORIZATION_VALUE,
-      message: `authorization value ${a.value} differs from the required amount ${amount}`,
-    };
-  }
-  if (!isAddressEqual(payment.asset, getAddress(r.asset))) {
-    return {
-      reason: reasons.UNSUPPORTED_ASSET,
-      message: `the payment's token ${payment.asset} is not the required asset ${r.asset}`,
-    };
+  if (!isAddressEqual(a.to, getAddress(request.paymentRequirements.payTo))) return reasons.RECIPIENT_MISMATCH;
+  if (BigInt(a.value) !== BigInt(requiredAmount(request))) {
+    return request.x402Version === 2 ? reasons.AUTHORIZATION_VALUE_MISMATCH : reasons.INVALID_AUTHORIZATION_VALUE;
   }
   return undefined;
 }

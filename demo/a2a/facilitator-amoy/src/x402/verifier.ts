@@ -82,7 +82,9 @@ export class PaymentVerifier {
     if (probe.rpcFailure) return rpcUnavailable(probe.rpcFailure);
     if (result.isValid) {
       const mismatch = termsMismatch(payment);
-      if (mismatch) return invalid(mismatch.reason, mismatch.message);
+      if (mismatch) return invalid(mismatch, explainReason(mismatch, payment)!);
+      // @x402/evm's v1 scheme does not look at the asset's code: an eth_call to an address without
+      // code "succeeds". Cached, so the EOA path (which checked it already) pays nothing for it.
       const assetCode = await probe.getCode({ address: payment.asset });
       if (probe.rpcFailure) return rpcUnavailable(probe.rpcFailure);
       if (!assetCode || assetCode === "0x")

@@ -2,7 +2,7 @@
 // settlementTerms, and what each /settle answer counts as (classifySettlement).
 import type { PaymentRequirements } from "@x402/core/types";
 import { describe, expect, it } from "vitest";
-import { classifySettlement } from "../../src/x402/outcomes.js";
+import { classifySettlement } from "../../src/x402/settlementOutcome.js";
 import {
   routePayment,
   settlementTerms,
@@ -81,10 +81,10 @@ describe("routePayment", () => {
 describe("termsMismatch", () => {
   it("holds the authorization to the requirements' payTo and amount", () => {
     expect(termsMismatch(routed({ authorization, signature: "0x12" }))).toBeUndefined();
-    expect(termsMismatch(routed({ authorization: { ...authorization, to: BUYER }, signature: "0x12" }))?.reason).toBe(
+    expect(termsMismatch(routed({ authorization: { ...authorization, to: BUYER }, signature: "0x12" }))).toBe(
       "invalid_exact_evm_recipient_mismatch",
     );
-    expect(termsMismatch(routed({ authorization: { ...authorization, value: "1" }, signature: "0x12" }))?.reason).toBe(
+    expect(termsMismatch(routed({ authorization: { ...authorization, value: "1" }, signature: "0x12" }))).toBe(
       "invalid_exact_evm_payload_authorization_value_mismatch",
     );
   });
